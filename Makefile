@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+APP        := tlsmem
+VERSION    := 0.1.0
+OUTPUT     ?= .output
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+PKG_CONFIG ?= pkg-config
+prefix     ?= /usr/local
+ARCH       ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX    := vmlinux/$(ARCH)
+
+CFLAGS     ?= -g -O2
+WARNINGS   := -Wall -Wextra -Wshadow -Wundef -Wformat=2 \
+	      -Wstrict-prototypes -Wmissing-prototypes -Wno-format-nonliteral
+SANITIZE   ?= -fsanitize=address,undefined -fno-omit-frame-pointer
+INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser
+DEFINES    := -D_GNU_SOURCE -DTLSMEM_VERSION='"$(VERSION)"'
+LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
+	      $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
+
+# Sources that use libbpf or curses; every other user/ source is pure or
+# plain-libc and is linked into the unit tests.
+SYS_SRCS   := user/main.c user/probe.c user/reader.c user/session.c user/tui.c
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+UNIT_SRCS  := $(filter-out $(SYS_SRCS),$(USER_SRCS))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+TARGETS    := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(wildcard tests/targets/*.c))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+MAKEFLAGS += --no-print-directory
+endif
+
+.PHONY: all test unit e2e demo bench deps clean install uninstall vmlinux-h targets
+all: $(APP) targets
+
+targets: $(TARGETS)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/targets:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/$(APP).bpf.o: bpf/$(APP).bpf.c $(VMLINUX)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) \
+		-I$(VMLINUX) -Ibpf -MMD -MP -c $< -o $@
+
+$(OUTPUT)/$(APP).skel.h: $(OUTPUT)/$(APP).bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# the only includer of the skeleton
+$(OUTPUT)/user/probe.o: $(OUTPUT)/$(APP).skel.h
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(APP): $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_SRCS) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(SANITIZE) $(INCLUDES) -Itests/unit \
+		-MMD -MP $(filter %.c,$^) -lelf -lz -lm -o $@
+
+$(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -lssl -lcrypto -lpthread -o $@
+
+deps:
+	$(Q)tests/deps.sh
+
+# unit tests, then end-to-end tests (root); ends with "N passed, N failed"
+test: deps
+	$(Q)$(MAKE) $(APP) $(UNIT_TESTS) targets
+	$(Q)tests/run-all.sh $(UNIT_TESTS)
+
+unit: $(UNIT_TESTS)
+	$(Q)tests/run-all.sh --unit-only $(UNIT_TESTS)
+
+demo: deps
+	$(Q)$(MAKE) $(APP) targets
+	$(Q)tests/demo.sh ./$(APP)
+
+bench: deps
+	$(Q)$(MAKE) $(APP) targets
+	$(Q)tests/bench/run.sh ./$(APP)
+
+install: $(APP)
+	$(call msg,INSTALL,$(DESTDIR)$(prefix)/sbin/$(APP))
+	$(Q)install -d -m 0755 $(DESTDIR)$(prefix)/sbin
+	$(Q)install -m 0755 $(APP) $(DESTDIR)$(prefix)/sbin/$(APP)
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(prefix)/sbin/$(APP)
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT) $(APP))
+	$(Q)rm -rf $(OUTPUT) $(APP)
+
+# refresh the checked-in header from the running kernel's BTF
+vmlinux-h:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)/vmlinux.h.tmp
+	mv $(VMLINUX)/vmlinux.h.tmp $(VMLINUX)/vmlinux.h
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/targets/*.d)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

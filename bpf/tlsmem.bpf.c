@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Probes on OpenSSL's allocator and SSL object lifecycle. The programs only
+ * stamp, tag with the thread's current SSL object and emit; every decision
+ * (what is outstanding, which site, which connection) is taken in user space.
+ *
+ * Per-thread state lives in task storage: the nesting of CRYPTO_* allocator
+ * calls (CRYPTO_zalloc calls CRYPTO_malloc, CRYPTO_realloc calls CRYPTO_free,
+ * ...), so that only the outermost call emits, and the SSL object whose call
+ * the thread is inside.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tlsmem.h"
+
+#define SIGSTOP 19
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* tgid whose loader events stop it until user space has probed new objects */
+const volatile __u32 targ_stop_pid = 0;
+
+struct tstate {
+	__u64 sp;		/* stack pointer at the outermost allocator call */
+	__u64 old_ptr;		/* realloc: block passed in */
+	__u64 size;
+	__u64 file;
+	__u64 caller;
+	__u64 ssl;		/* SSL * of the outermost SSL call */
+	__u64 ssl_sp;		/* stack pointer at that call */
+	__s32 line;
+	__u16 depth;		/* nesting of allocator calls */
+	__u16 fn;		/* enum tlsmem_func of the outermost allocator call */
+	__u16 ssl_depth;	/* nesting of SSL calls */
+	__u16 ssl_fn;		/* enum tlsmem_func of the outermost SSL call */
+	__u16 self_freed;	/* SSL_free released the SSL object itself */
+	__u16 pad;
+};
+
+struct ssl_key {
+	__u64 ssl;
+	__u32 pid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tstate);
+} threads SEC(".maps");
+
+/* SSL objects already announced to user space, so calls do not re-announce */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct ssl_key);
+	__type(value, __u8);
+} ssls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline struct tstate *tstate_get(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &zero);
+
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+}
+
+static __always_inline void fill_hdr(struct tlsmem_hdr *h, __u16 kind, __u16 flags, __u32 aux)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->kind = kind;
+	h->flags = flags;
+	h->aux = aux;
+}
+
+static __always_inline void emit_short(__u16 kind, __u16 flags, __u32 aux, __u64 ptr, __u64 ssl)
+{
+	struct tlsmem_short *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return;
+	}
+	fill_hdr(&e->h, kind, flags, aux);
+	e->ptr = ptr;
+	e->ssl = ssl;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline __u16 scope_flags(const struct tstate *t)
+{
+	return t->ssl_depth && t->ssl_fn == TLSMEM_FN_SSL_NEW ? TLSMEM_F_IN_SSL_NEW : 0;
+}
+
+/*
+ * A scope whose return was never seen (a longjmp, a probe attached in the
+ * middle of a call) is recognised because the stack has unwound past it. A
+ * nested call, or a tail call, runs at the same or a deeper (lower) stack.
+ */
+static __always_inline void drop_stale(struct tstate *t, __u64 sp)
+{
+	if (t->depth && sp > t->sp)
+		t->depth = 0;
+	if (t->ssl_depth && sp > t->ssl_sp) {
+		t->ssl_depth = 0;
+		t->ssl = 0;
+	}
+}
+
+static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 old_ptr,
+				       __u64 size, __u64 file, __s32 line)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct tstate *t = tstate_get();
+
+	if (!t)
+		return 0;
+	drop_stale(t, sp);
+	if (t->depth++)
+		return 0;	/* inner call of an outer allocator call */
+	t->sp = sp;
+	t->fn = fn;
+	t->old_ptr = old_ptr;
+	t->size = size;
+	t->file = file;
+	t->line = line;
+	t->caller = 0;
+	bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)sp);
+	/* the old block leaves the table before another thread can get its address */
+	if (old_ptr && (fn == TLSMEM_FN_REALLOC || fn == TLSMEM_FN_CLEAR_REALLOC))
+		emit_short(TLSMEM_EV_REALLOC_ENTER, 0, 0, old_ptr, t->ssl);
+	return 0;
+}
+
+static __always_inline int alloc_exit(__u64 ret)
+{
+	struct tstate *t = tstate_get();
+	struct tlsmem_alloc *e;
+	__u16 kind;
+
+	if (!t || !t->depth)
+		return 0;	/* the entry was not seen */
+	if (--t->depth)
+		return 0;
+	kind = t->fn == TLSMEM_FN_REALLOC || t->fn == TLSMEM_FN_CLEAR_REALLOC ?
+		TLSMEM_EV_REALLOC : TLSMEM_EV_ALLOC;
+	if (kind == TLSMEM_EV_ALLOC && !ret)
+		return 0;	/* failed allocation: nothing to account */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_hdr(&e->h, kind, scope_flags(t), t->fn);
+	e->ptr = ret;
+	e->old_ptr = t->old_ptr;
+	e->size = t->size;
+	e->file = t->file;
+	e->caller = t->caller;
+	e->ssl = t->ssl_depth ? t->ssl : 0;
+	e->line = t->line;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Frees are emitted at entry: the address is still ours until free() runs. */
+static __always_inline int free_enter(struct pt_regs *ctx, __u64 ptr, int counts_depth)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct tstate *t = tstate_get();
+	int outer;
+
+	if (!t)
+		return 0;
+	drop_stale(t, sp);
+	if (ptr && t->ssl_depth && t->ssl_fn == TLSMEM_FN_SSL_FREE && ptr == t->ssl)
+		t->self_freed = 1;
+	outer = !t->depth;
+	if (counts_depth) {
+		if (!t->depth++) {
+			t->sp = sp;
+			t->fn = TLSMEM_FN_CLEAR_FREE;
+		}
+	}
+	if (outer && ptr)
+		emit_short(TLSMEM_EV_FREE, 0, 0, ptr, t->ssl_depth ? t->ssl : 0);
+	return 0;
+}
+
+static __always_inline void announce(__u64 ssl)
+{
+	struct ssl_key k = { .ssl = ssl, .pid = bpf_get_current_pid_tgid() >> 32 };
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&ssls, &k))
+		return;
+	bpf_map_update_elem(&ssls, &k, &one, BPF_ANY);
+	emit_short(TLSMEM_EV_SSL_ADOPT, 0, 0, ssl, ssl);
+}
+
+static __always_inline int ssl_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 ssl)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct tstate *t = tstate_get();
+
+	if (!t)
+		return 0;
+	drop_stale(t, sp);
+	if (t->ssl_depth++)
+		return 0;
+	t->ssl_sp = sp;
+	t->ssl_fn = fn;
+	t->ssl = ssl;
+	t->self_freed = 0;
+	if (fn == TLSMEM_FN_SSL_CALL && ssl)
+		announce(ssl);
+	return 0;
+}
+
+static __always_inline int ssl_exit(__u64 ret)
+{
+	struct tstate *t = tstate_get();
+	struct ssl_key k = {};
+
+	if (!t || !t->ssl_depth)
+		return 0;
+	if (--t->ssl_depth)
+		return 0;
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+	if (t->ssl_fn == TLSMEM_FN_SSL_NEW) {
+		if (ret) {
+			__u8 one = 1;
+
+			k.ssl = ret;
+			bpf_map_update_elem(&ssls, &k, &one, BPF_ANY);
+		}
+		emit_short(TLSMEM_EV_SSL_NEW, 0, 0, ret, ret);
+	} else if (t->ssl_fn == TLSMEM_FN_SSL_FREE && t->ssl) {
+		if (t->self_freed) {
+			k.ssl = t->ssl;
+			bpf_map_delete_elem(&ssls, &k);
+		}
+		emit_short(TLSMEM_EV_SSL_FREE, 0, t->self_freed, t->ssl, t->ssl);
+	}
+	t->ssl = 0;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_malloc_enter, __u64 size, __u64 file, int line)
+{
+	return alloc_enter(ctx, TLSMEM_FN_MALLOC, 0, size, file, line);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_zalloc_enter, __u64 size, __u64 file, int line)
+{
+	return alloc_enter(ctx, TLSMEM_FN_ZALLOC, 0, size, file, line);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_realloc_enter, __u64 ptr, __u64 size, __u64 file, int line)
+{
+	return alloc_enter(ctx, TLSMEM_FN_REALLOC, ptr, size, file, line);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_clear_realloc_enter, __u64 ptr, __u64 old_len, __u64 size, __u64 file,
+	       int line)
+{
+	return alloc_enter(ctx, TLSMEM_FN_CLEAR_REALLOC, ptr, size, file, line);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(crypto_alloc_exit, __u64 ret)
+{
+	return alloc_exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_free_enter, __u64 ptr)
+{
+	return free_enter(ctx, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(crypto_clear_free_enter, __u64 ptr)
+{
+	return free_enter(ctx, ptr, 1);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(crypto_clear_free_exit)
+{
+	struct tstate *t = tstate_get();
+
+	if (t && t->depth)
+		t->depth--;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_new_enter)
+{
+	return ssl_enter(ctx, TLSMEM_FN_SSL_NEW, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_free_enter, __u64 ssl)
+{
+	return ssl_enter(ctx, TLSMEM_FN_SSL_FREE, ssl);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_call_enter, __u64 ssl)
+{
+	return ssl_enter(ctx, TLSMEM_FN_SSL_CALL, ssl);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_call_exit, __u64 ret)
+{
+	return ssl_exit(ret);
+}
+
+/* glibc's loader calls _dl_debug_state after every change of the link map */
+SEC("uprobe")
+int BPF_KPROBE(dl_debug_state_enter)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	emit_short(TLSMEM_EV_MAPS_CHANGED, 0, 0, 0, 0);
+	if (targ_stop_pid && pid == targ_stop_pid)
+		bpf_send_signal(SIGSTOP);
+	return 0;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* getopt_long parsing into struct opts; see opts.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+#include "opts.h"
+
+enum {
+	OPT_SITES_CSV = 256,
+	OPT_REPORT,
+	OPT_JSON,
+	OPT_FAIL_ON_GROWTH,
+	OPT_NO_COLOR,
+	OPT_RINGBUF,
+};
+
+static const char usage_text[] =
+"Usage: tlsmem -p PID[,PID...] [options]\n"
+"       tlsmem [options] -- COMMAND [ARG...]\n"
+"\n"
+"Live view of the memory OpenSSL holds in a running process: outstanding\n"
+"allocations, live SSL objects, allocation sites, growth. Attaches with eBPF\n"
+"uprobes; the process is not restarted, paused or modified.\n"
+"\n"
+"  -p, --pid PID[,PID...]  attach to running processes\n"
+"  -i, --interval SEC      sample and refresh period (default 1)\n"
+"  -d, --duration SEC      stop after SEC seconds (default: until q, Ctrl-C or target exit)\n"
+"  -o, --csv FILE          time series: one row per interval\n"
+"      --sites-csv FILE    the site table, rewritten every interval\n"
+"      --report            text summary at the end (default when stdout is not a terminal)\n"
+"      --json              one JSON object at the end on stdout\n"
+"      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
+"      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
+"      --no-color          monochrome live view (also NO_COLOR)\n"
+"  -v, --verbose           debug messages, libbpf's included\n"
+"  -h, --help              this text\n"
+"  -V, --version           version\n"
+"\n"
+"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 growth flagged (--fail-on-growth).\n"
+"\n"
+"Examples:\n"
+"  tlsmem -p $(pidof nginx | tr ' ' ,)    watch every nginx process\n"
+"  tlsmem -p 1234 -d 60 --json            one minute, then a JSON summary\n"
+"  tlsmem -o run.csv -- node server.js    observe a server from its first allocation\n";
+
+static const struct option longopts[] = {
+	{ "pid",            required_argument, NULL, 'p' },
+	{ "interval",       required_argument, NULL, 'i' },
+	{ "duration",       required_argument, NULL, 'd' },
+	{ "csv",            required_argument, NULL, 'o' },
+	{ "sites-csv",      required_argument, NULL, OPT_SITES_CSV },
+	{ "report",         no_argument,       NULL, OPT_REPORT },
+	{ "json",           no_argument,       NULL, OPT_JSON },
+	{ "fail-on-growth", no_argument,       NULL, OPT_FAIL_ON_GROWTH },
+	{ "ringbuf",        required_argument, NULL, OPT_RINGBUF },
+	{ "no-color",       no_argument,       NULL, OPT_NO_COLOR },
+	{ "verbose",        no_argument,       NULL, 'v' },
+	{ "help",           no_argument,       NULL, 'h' },
+	{ "version",        no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || strchr(s, '-') || strchr(s, '+') || strchr(s, ' '))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *end != '\0')
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
+{
+	__u64 whole, frac = 0, scale = 1000;
+	const char *dot = strchr(s, '.');
+	char buf[32];
+	size_t n;
+	int err;
+
+	n = dot ? (size_t)(dot - s) : strlen(s);
+	if (!n || n >= sizeof(buf))
+		return n ? -ERANGE : -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	err = parse_u64(buf, 0, UINT32_MAX, &whole);
+	if (err)
+		return err;
+	if (dot) {
+		const char *p = dot + 1;
+
+		if (!*p)
+			return -EINVAL;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			scale /= 10;
+			frac += (__u64)(*p - '0') * scale;	/* digits past ms are dropped */
+		}
+	}
+	whole = whole * 1000 + frac;
+	if (whole < min_ms || whole > max_ms)
+		return -ERANGE;
+	*out_ms = whole;
+	return 0;
+}
+
+int parse_pids(const char *s, struct opts *o)
+{
+	char buf[1024], *tok, *save = NULL;
+	size_t i;
+
+	if (!*s || strlen(s) >= sizeof(buf) || s[0] == ',' || s[strlen(s) - 1] == ',' ||
+	    strstr(s, ",,"))
+		return -EINVAL;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		__u64 pid;
+		int err = parse_u64(tok, 1, INT_MAX, &pid);
+
+		if (err)
+			return err;
+		for (i = 0; i < o->npids; i++)
+			if (o->pids[i] == (int)pid)
+				return -EEXIST;
+		if (o->npids == OPTS_MAX_PIDS)
+			return -E2BIG;
+		o->pids[o->npids++] = (int)pid;
+	}
+	return 0;
+}
+
+static enum opts_status bad(const char *opt, const char *arg, const char *why)
+{
+	p_err("invalid value '%s' for %s: %s", arg, opt, why);
+	fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+	return OPTS_EXIT_USAGE;
+}
+
+static enum opts_status pid_error(const char *arg, int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return bad("-p", arg, "a PID is listed twice");
+	case -E2BIG:
+		return bad("-p", arg, "too many PIDs (at most 64)");
+	case -ERANGE:
+		return bad("-p", arg, "PIDs are between 1 and 2147483647");
+	default:
+		return bad("-p", arg, "expected PID[,PID...]");
+	}
+}
+
+static enum opts_status apply(int c, const char *arg, struct opts *o)
+{
+	int err;
+
+	switch (c) {
+	case 'p':
+		err = parse_pids(arg, o);
+		return err ? pid_error(arg, err) : OPTS_RUN;
+	case 'i':
+		if (parse_seconds(arg, 10, 3600 * 1000, &o->interval_ms))
+			return bad("-i", arg, "expected seconds between 0.01 and 3600");
+		return OPTS_RUN;
+	case 'd':
+		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->duration_ms))
+			return bad("-d", arg, "expected seconds, at least 0.01");
+		return OPTS_RUN;
+	case 'o':
+		if (!*arg)
+			return bad("-o", arg, "expected a file name");
+		o->csv = arg;
+		return OPTS_RUN;
+	case OPT_SITES_CSV:
+		if (!*arg)
+			return bad("--sites-csv", arg, "expected a file name");
+		o->sites_csv = arg;
+		return OPTS_RUN;
+	case OPT_RINGBUF:
+		if (parse_u64(arg, 4096, 1ULL << 30, &o->ringbuf_bytes) ||
+		    (o->ringbuf_bytes & (o->ringbuf_bytes - 1)))
+			return bad("--ringbuf", arg, "expected a power of two from 4096 to 1073741824");
+		return OPTS_RUN;
+	case OPT_REPORT:
+		o->report = true;
+		return OPTS_RUN;
+	case OPT_JSON:
+		o->json = true;
+		return OPTS_RUN;
+	case OPT_FAIL_ON_GROWTH:
+		o->fail_on_growth = true;
+		return OPTS_RUN;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return OPTS_RUN;
+	case 'v':
+		o->verbose++;
+		return OPTS_RUN;
+	case 'h':
+		fputs(usage_text, stdout);
+		return OPTS_EXIT_OK;
+	case 'V':
+		printf("tlsmem %s\n", TLSMEM_VERSION);
+		return OPTS_EXIT_OK;
+	default:
+		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+		return OPTS_EXIT_USAGE;
+	}
+}
+
+enum opts_status opts_parse(int argc, char **argv, struct opts *o)
+{
+	enum opts_status st;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_ms = 1000;
+	opterr = 1;
+	optind = 1;
+	/* "+": stop at the first non-option, so COMMAND's own options stay its own */
+	while ((c = getopt_long(argc, argv, "+p:i:d:o:vhV", longopts, NULL)) != -1) {
+		st = apply(c, optarg, o);
+		if (st != OPTS_RUN)
+			return st;
+	}
+	if (optind < argc)
+		o->cmd = &argv[optind];
+	if (o->cmd && optind > 0 && strcmp(argv[optind - 1], "--")) {
+		p_err("unexpected argument '%s' (a command to run goes after --)", argv[optind]);
+		return OPTS_EXIT_USAGE;
+	}
+	if (!o->npids && !o->cmd) {
+		p_err("nothing to observe: give -p PID or -- COMMAND");
+		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+		return OPTS_EXIT_USAGE;
+	}
+	if (o->npids && o->cmd) {
+		p_err("give either -p PID or -- COMMAND, not both");
+		return OPTS_EXIT_USAGE;
+	}
+	return OPTS_RUN;
+}

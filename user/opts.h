@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_OPTS_H
+#define TLSMEM_OPTS_H
+
+/* Command line -> struct opts; usage text. No libbpf, no I/O beyond printing. */
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OPTS_MAX_PIDS	64
+
+enum opts_status {
+	OPTS_RUN,
+	OPTS_EXIT_OK,			/* -h, -V: done */
+	OPTS_EXIT_USAGE,		/* message printed; exit 2 */
+};
+
+struct opts {
+	int pids[OPTS_MAX_PIDS];
+	size_t npids;
+	char **cmd;			/* argv after "--", NULL-terminated, or NULL */
+	__u64 interval_ms;
+	__u64 duration_ms;		/* 0: until q, a signal or the targets exit */
+	const char *csv;
+	const char *sites_csv;
+	bool report;			/* text summary at the end */
+	bool json;			/* JSON summary at the end */
+	bool fail_on_growth;
+	bool no_color;
+	int verbose;
+	__u64 ringbuf_bytes;		/* 0: the default built into the BPF object */
+};
+
+enum opts_status opts_parse(int argc, char **argv, struct opts *o);
+/* Parses a decimal in [min, max]. Returns 0, -EINVAL or -ERANGE. */
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+/* Parses seconds with an optional fraction ("0.5") into ms in [min_ms, max_ms]. */
+int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms);
+/* Parses "PID[,PID...]" into o->pids; 0 or -EINVAL / -ERANGE / -E2BIG. */
+int parse_pids(const char *s, struct opts *o);
+
+#endif /* TLSMEM_OPTS_H */

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* BPF object lifecycle and uprobe attachment; see probe.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "tlsmem.skel.h"
+#include "elfobj.h"
+#include "log.h"
+#include "target.h"
+#include "probe.h"
+
+struct probe {
+	struct tlsmem_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks, cap;
+	int verbose;
+};
+
+/* Which program goes where; getters because the skeleton exists only once loaded. */
+enum prog_id {
+	P_NONE,
+	P_MALLOC, P_ZALLOC, P_REALLOC, P_CLEAR_REALLOC, P_ALLOC_EXIT,
+	P_FREE, P_CLEAR_FREE, P_CLEAR_FREE_EXIT,
+	P_SSL_NEW, P_SSL_FREE, P_SSL_CALL, P_SSL_EXIT,
+};
+
+struct probe_spec {
+	const char *sym;
+	enum prog_id enter;
+	enum prog_id exit;		/* P_NONE: no return probe */
+};
+
+static const struct probe_spec specs[] = {
+	{ "CRYPTO_malloc",        P_MALLOC,        P_ALLOC_EXIT },
+	{ "CRYPTO_zalloc",        P_ZALLOC,        P_ALLOC_EXIT },
+	{ "CRYPTO_realloc",       P_REALLOC,       P_ALLOC_EXIT },
+	{ "CRYPTO_clear_realloc", P_CLEAR_REALLOC, P_ALLOC_EXIT },
+	/* CRYPTO_free calls nothing we probe: no return probe needed */
+	{ "CRYPTO_free",          P_FREE,          P_NONE },
+	{ "CRYPTO_clear_free",    P_CLEAR_FREE,    P_CLEAR_FREE_EXIT },
+	{ "SSL_new",              P_SSL_NEW,       P_SSL_EXIT },
+	{ "SSL_free",             P_SSL_FREE,      P_SSL_EXIT },
+	{ "SSL_do_handshake",     P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_accept",           P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_connect",          P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_read",             P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_read_ex",          P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_peek",             P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_write",            P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_write_ex",         P_SSL_CALL,      P_SSL_EXIT },
+	{ "SSL_shutdown",         P_SSL_CALL,      P_SSL_EXIT },
+};
+
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
+
+static struct bpf_program *prog_of(const struct probe *p, enum prog_id id)
+{
+	struct tlsmem_bpf *s = p->skel;
+
+	switch (id) {
+	case P_MALLOC:		return s->progs.crypto_malloc_enter;
+	case P_ZALLOC:		return s->progs.crypto_zalloc_enter;
+	case P_REALLOC:		return s->progs.crypto_realloc_enter;
+	case P_CLEAR_REALLOC:	return s->progs.crypto_clear_realloc_enter;
+	case P_ALLOC_EXIT:	return s->progs.crypto_alloc_exit;
+	case P_FREE:		return s->progs.crypto_free_enter;
+	case P_CLEAR_FREE:	return s->progs.crypto_clear_free_enter;
+	case P_CLEAR_FREE_EXIT:	return s->progs.crypto_clear_free_exit;
+	case P_SSL_NEW:		return s->progs.ssl_new_enter;
+	case P_SSL_FREE:	return s->progs.ssl_free_enter;
+	case P_SSL_CALL:	return s->progs.ssl_call_enter;
+	case P_SSL_EXIT:	return s->progs.ssl_call_exit;
+	default:		return NULL;
+	}
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	if (level == LIBBPF_WARN)
+		p_warn("libbpf: %s", msg);
+	else
+		p_debug("libbpf: %s", msg);
+	return 0;
+}
+
+static int libbpf_print_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return vfprintf(stderr, fmt, ap);
+	return libbpf_print(level, fmt, ap);
+}
+
+int probe__open(struct probe **out, const struct probe_opts *o)
+{
+	struct probe *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->verbose = o->verbose;
+	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : libbpf_print);
+	p->skel = tlsmem_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		p_err("failed to open the BPF object: %s", strerror(-err));
+		goto err_free;
+	}
+	p->skel->rodata->targ_stop_pid = o->stop_pid;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
+	err = tlsmem_bpf__load(p->skel);
+	if (err) {
+		p_err("failed to load the BPF programs: %s (the kernel needs BTF, "
+		      "BPF ring buffers and task storage: Linux >= 5.11)", strerror(-err));
+		goto err_free;
+	}
+	*out = p;
+	return 0;
+err_free:
+	probe__free(p);
+	return err;
+}
+
+static int keep_link(struct probe *p, struct bpf_link *l)
+{
+	if (p->nlinks == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct bpf_link **v = realloc(p->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(l);
+			return -ENOMEM;
+		}
+		p->links = v;
+		p->cap = cap;
+	}
+	p->links[p->nlinks++] = l;
+	return 0;
+}
+
+static int attach_one(struct probe *p, int pid, const char *path, const char *shown,
+		      const char *sym, __u64 off, enum prog_id id, bool ret)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+	struct bpf_link *l;
+	int err;
+
+	l = bpf_program__attach_uprobe_opts(prog_of(p, id), pid, path, (size_t)off, &uo);
+	if (!l) {
+		err = -errno;
+		p_err("failed to attach %s %s in %s (pid %d): %s", ret ? "uretprobe" : "uprobe",
+		      sym, shown, pid, strerror(-err));
+		return err;
+	}
+	return keep_link(p, l);
+}
+
+int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
+{
+	__u64 off[NSPECS];
+	bool has[NSPECS];
+	size_t i;
+	int pass, err;
+
+	for (i = 0; i < NSPECS; i++)
+		has[i] = elf_obj__func_off(obj->elf, specs[i].sym, &off[i]) == 0;
+	/* returns first: an entry seen without its return would leave a scope open */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < NSPECS; i++) {
+			enum prog_id id = pass ? specs[i].enter : specs[i].exit;
+
+			if (!has[i] || id == P_NONE)
+				continue;
+			err = attach_one(p, pid, obj->attach_path, obj->path, specs[i].sym, off[i],
+					 id, !pass);
+			if (err)
+				return err;
+			obj->nprobes++;
+		}
+	}
+	obj->attached = true;
+	return 0;
+}
+
+int probe__attach_loader(struct probe *p, int pid, const char *path, const struct elf_obj *ld)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+	struct bpf_link *l;
+	__u64 off;
+	int err;
+
+	err = elf_obj__func_off(ld, "_dl_debug_state", &off);
+	if (err)
+		return err;
+	l = bpf_program__attach_uprobe_opts(p->skel->progs.dl_debug_state_enter, pid, path,
+					    (size_t)off, &uo);
+	if (!l) {
+		err = -errno;
+		p_warn("failed to attach to the dynamic loader of pid %d: %s; libraries "
+		       "loaded later will be noticed only at the next interval", pid,
+		       strerror(-err));
+		return err;
+	}
+	return keep_link(p, l);
+}
+
+int probe__events_fd(const struct probe *p)
+{
+	return bpf_map__fd(p->skel->maps.events);
+}
+
+__u64 probe__lost(const struct probe *p)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 *v, sum = 0;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.drops), &zero, v))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+int probe__count(const struct probe *p)
+{
+	return (int)p->nlinks;
+}
+
+void probe__free(struct probe *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	tlsmem_bpf__destroy(p->skel);
+	free(p);
+}

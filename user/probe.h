@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_PROBE_H
+#define TLSMEM_PROBE_H
+
+/*
+ * The BPF side's lifecycle: open, configure, load, attach per object and per
+ * process, detach. The sole includer of the generated skeleton. Every link
+ * is kept and destroyed by probe__free(), so no probe outlives tlsmem.
+ */
+#include <linux/types.h>
+
+struct probe;
+struct ssl_obj;
+struct elf_obj;
+
+struct probe_opts {
+	__u32 stop_pid;			/* process stopped at loader events (-- COMMAND) */
+	__u64 ringbuf_bytes;		/* 0: the BPF object's default */
+	int verbose;
+};
+
+/* Opens and loads the BPF object. 0 or -errno; the reason is printed. */
+int probe__open(struct probe **out, const struct probe_opts *o);
+/*
+ * Attaches the allocator and SSL probes to every function obj defines, for
+ * process pid (return probes first, so no entry is seen without its return).
+ * Sets obj->nprobes and obj->attached. 0 or -errno; the reason is printed.
+ */
+int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj);
+/* Attaches the loader probe (_dl_debug_state) in the loader at path. 0 or -errno. */
+int probe__attach_loader(struct probe *p, int pid, const char *path, const struct elf_obj *ld);
+/* File descriptor of the events ring buffer map. */
+int probe__events_fd(const struct probe *p);
+/* Events the BPF side could not emit (ring buffer full), summed over CPUs. */
+__u64 probe__lost(const struct probe *p);
+/* Number of probes attached. */
+int probe__count(const struct probe *p);
+/* Detaches everything and frees; NULL-safe. */
+void probe__free(struct probe *p);
+
+#endif /* TLSMEM_PROBE_H */

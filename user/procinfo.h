@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_PROCINFO_H
+#define TLSMEM_PROCINFO_H
+
+/* Small facts about a process read from /proc. Plain libc. */
+#include <linux/types.h>
+#include <stddef.h>
+
+/* Command name (/proc/PID/comm) into buf; 0 or -errno (-ENOENT: no such process). */
+int procinfo_comm(int pid, char *buf, size_t cap);
+/* Resident set size in bytes (VmRSS of /proc/PID/status); 0 or -errno. */
+int procinfo_rss(int pid, __u64 *bytes);
+/* Process state letter from /proc/PID/stat ('R', 'S', 'Z', ...), or 0 if gone. */
+char procinfo_state(int pid);
+/* 1 if pid is a kernel thread (no executable), 0 if not, -errno. */
+int procinfo_is_kthread(int pid);
+
+#endif /* TLSMEM_PROCINFO_H */

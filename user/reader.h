@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_READER_H
+#define TLSMEM_READER_H
+
+/*
+ * Drains the BPF ring buffer into the model. Validation is the model's;
+ * the reader counts records and notes which processes reported a change of
+ * their link map (a library loaded), for the session to rescan.
+ */
+#include <linux/types.h>
+#include <stddef.h>
+
+struct reader;
+struct model;
+
+/* NULL + errno. map_fd is the ring buffer map; the model is borrowed. */
+struct reader *reader__new(int map_fd, struct model *m);
+void reader__free(struct reader *r);	/* NULL-safe */
+/* Waits up to timeout_ms for records and consumes them: count or -errno (EINTR is 0). */
+int reader__poll(struct reader *r, int timeout_ms);
+/* Consumes what is there without waiting: count or -errno. */
+int reader__drain(struct reader *r);
+/* Records received so far. */
+__u64 reader__received(const struct reader *r);
+/* Records the model could not hold (out of memory). */
+__u64 reader__failed(const struct reader *r);
+/* Moves the pids that reported loader events into pids (at most cap); returns the count. */
+size_t reader__take_maps_changed(struct reader *r, int *pids, size_t cap);
+
+#endif /* TLSMEM_READER_H */

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * One observation run; see session.h. Owns every resource of the run (the
+ * targets, the BPF object and its links, the reader, the model) and releases
+ * them on one path, so no probe outlives tlsmem whatever stops it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "elfobj.h"
+#include "log.h"
+#include "model.h"
+#include "opts.h"
+#include "probe.h"
+#include "procinfo.h"
+#include "reader.h"
+#include "report.h"
+#include "sites.h"
+#include "symcache.h"
+#include "target.h"
+#include "session.h"
+
+static volatile sig_atomic_t exiting;
+
+struct session {
+	const struct opts *o;
+	struct target targets[OPTS_MAX_PIDS];
+	size_t ntargets;
+	struct probe *probe;
+	struct reader *rd;
+	struct model *m;
+	struct symcache *sc;
+	struct sites *sites;
+	pid_t child;			/* -- COMMAND, or 0 */
+	int child_gate;			/* write end of the pipe the child waits on */
+	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
+	__u64 rss_bytes;
+	bool live_text;			/* print the text report every interval */
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static int check_system(void)
+{
+	if (geteuid() != 0) {
+		p_err("tlsmem needs root: attaching uprobes and loading BPF programs takes "
+		      "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN, and reading the target's "
+		      "libraries through /proc/PID/map_files takes CAP_SYS_ADMIN; run it with sudo");
+		return 1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		p_err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): tlsmem "
+		      "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.11)");
+		return 1;
+	}
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
+		p_err("this kernel has no uprobe support (no uprobe PMU in "
+		      "/sys/bus/event_source/devices): tlsmem needs CONFIG_UPROBE_EVENTS=y");
+		return 1;
+	}
+	return 0;
+}
+
+/* Usage-level problems with a PID: exit 2. */
+static int check_pid(int pid)
+{
+	char st;
+
+	if (pid == getpid()) {
+		p_err("PID %d is tlsmem itself", pid);
+		return 2;
+	}
+	if (kill(pid, 0) && errno == ESRCH) {
+		p_err("no process with PID %d", pid);
+		return 2;
+	}
+	st = procinfo_state(pid);
+	if (!st) {
+		p_err("no process with PID %d", pid);
+		return 2;
+	}
+	if (st == 'Z') {
+		p_err("PID %d is a zombie: it has exited and holds no memory", pid);
+		return 2;
+	}
+	if (procinfo_is_kthread(pid) == 1) {
+		p_err("PID %d is a kernel thread: it runs no OpenSSL", pid);
+		return 2;
+	}
+	return 0;
+}
+
+static int find_openssl(struct target *t)
+{
+	char seen[2048];
+	int n = target__scan(t);
+
+	if (n == -ESRCH) {
+		p_err("PID %d exited before it could be examined", t->pid);
+		return 1;
+	}
+	if (n < 0) {
+		p_err("failed to read the memory map of PID %d: %s", t->pid, strerror(-n));
+		return 1;
+	}
+	if (!t->nobjs) {
+		target__describe_seen(t, seen, sizeof(seen));
+		p_err("no OpenSSL in PID %d (%s): none of its mapped objects defines CRYPTO_malloc, "
+		      "OPENSSL_malloc or SSL_new (looked in: %s)", t->pid, t->comm,
+		      seen[0] ? seen : "no file mappings");
+		return 1;
+	}
+	return 0;
+}
+
+/* Attaches what is found in t and not attached yet. */
+static int attach_target(struct session *s, struct target *t)
+{
+	size_t i;
+	int err;
+
+	if (t->loader && !t->loader_attached &&
+	    !probe__attach_loader(s->probe, t->pid, t->loader_path, t->loader))
+		t->loader_attached = true;
+	for (i = 0; i < t->nobjs; i++) {
+		if (t->objs[i].attached)
+			continue;
+		err = probe__attach_obj(s->probe, t->pid, &t->objs[i]);
+		if (err)
+			return err;
+		p_debug("probed %s in PID %d (%d probes)", t->objs[i].path, t->pid,
+			t->objs[i].nprobes);
+	}
+	target__drop_elves(t);
+	return 0;
+}
+
+static int setup_pids(struct session *s)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->o->npids; i++) {
+		struct target *t = &s->targets[i];
+
+		err = check_pid(s->o->pids[i]);
+		if (err)
+			return err;
+		t->pid = s->o->pids[i];
+		s->ntargets++;
+		procinfo_comm(t->pid, t->comm, sizeof(t->comm));
+		err = find_openssl(t);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Resolves COMMAND like execvp would, into buf. */
+static int resolve_cmd(const char *cmd, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(cmd, '/')) {
+		if (!realpath(cmd, buf))
+			return -errno;
+		return access(buf, X_OK) ? -errno : 0;
+	}
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if ((size_t)(end - p) + strlen(cmd) + 2 > cap)
+			continue;
+		snprintf(buf, cap, "%.*s/%s", (int)(end - p), p, cmd);
+		if (!access(buf, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* Forks COMMAND held at a gate until the probes are attached. */
+static int spawn_child(struct session *s)
+{
+	int gate[2];
+	char c;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	s->child = fork();
+	if (s->child < 0) {
+		close(gate[0]);
+		close(gate[1]);
+		return -errno;
+	}
+	if (s->child == 0) {
+		close(gate[1]);
+		if (read(gate[0], &c, 1) != 1)
+			_exit(127);	/* tlsmem gave up before attaching */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(s->o->cmd[0], s->o->cmd);
+		fprintf(stderr, "tlsmem: error: failed to run %s: %s\n", s->o->cmd[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(gate[0]);
+	s->child_gate = gate[1];
+	return 0;
+}
+
+static int setup_cmd(struct session *s)
+{
+	struct target *t = &s->targets[0];
+	char exe[PATH_MAX], interp[PATH_MAX];
+	int err;
+
+	err = resolve_cmd(s->o->cmd[0], exe, sizeof(exe));
+	if (err) {
+		p_err("cannot run %s: %s", s->o->cmd[0], strerror(-err));
+		return 2;
+	}
+	err = elf_interp(exe, interp, sizeof(interp));
+	if (err) {
+		p_err("cannot read %s as an ELF executable: %s (scripts: run their interpreter, "
+		      "e.g. -- node app.js)", exe, strerror(-err));
+		return 2;
+	}
+	err = spawn_child(s);
+	if (err) {
+		p_err("failed to start %s: %s", s->o->cmd[0], strerror(-err));
+		return 1;
+	}
+	t->pid = s->child;
+	t->child = true;
+	s->ntargets = 1;
+	snprintf(t->comm, sizeof(t->comm), "%s", strrchr(exe, '/') + 1);
+	/* before exec: the executable's own OpenSSL, and the loader that maps the rest */
+	target__add_file(t, exe);
+	if (interp[0])
+		target__add_file(t, interp);
+	return 0;
+}
+
+static int attach_all(struct session *s)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->ntargets; i++) {
+		err = attach_target(s, &s->targets[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void say_attached(struct session *s, __u64 t0)
+{
+	char objs[1024] = "";
+	size_t i, j, len = 0;
+
+	for (i = 0; i < s->ntargets; i++)
+		for (j = 0; j < s->targets[i].nobjs && len < sizeof(objs) - 1; j++) {
+			const char *p = s->targets[i].objs[j].path, *b = strrchr(p, '/');
+			int n = snprintf(objs + len, sizeof(objs) - len, "%s%s", len ? ", " : "",
+					 b ? b + 1 : p);
+
+			len += n > 0 ? (size_t)n : 0;
+		}
+	if (s->child)
+		p_info("attached to %s (PID %d) before exec: %s; %d probes in %.0f ms",
+		       s->targets[0].comm, s->child, objs[0] ? objs : "libraries probed as loaded",
+		       probe__count(s->probe), (double)(now_ns() - t0) / 1e6);
+	else
+		p_info("attached to %zu process%s (PID %d %s): %s; %d probes in %.0f ms",
+		       s->ntargets, s->ntargets > 1 ? "es" : "", s->targets[0].pid,
+		       s->targets[0].comm, objs, probe__count(s->probe),
+		       (double)(now_ns() - t0) / 1e6);
+}
+
+static struct target *target_of(struct session *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntargets; i++)
+		if (s->targets[i].pid == pid)
+			return &s->targets[i];
+	return NULL;
+}
+
+/* A process reported a loader event: probe what it mapped, then let it go on. */
+static void rescan(struct session *s)
+{
+	int pids[16];
+	size_t i, n = reader__take_maps_changed(s->rd, pids, 16);
+
+	for (i = 0; i < n; i++) {
+		struct target *t = target_of(s, pids[i]);
+
+		if (!t)
+			continue;
+		if (target__scan(t) > 0 || (t->loader && !t->loader_attached))
+			attach_target(s, t);
+		if (t->child && t->comm[0])
+			procinfo_comm(t->pid, t->comm, sizeof(t->comm));
+		if (pids[i] == s->child)
+			kill(s->child, SIGCONT);
+	}
+}
+
+static void check_child(struct session *s, struct target *t)
+{
+	int status;
+	pid_t r = waitpid(t->pid, &status, WNOHANG | WUNTRACED);
+
+	if (r == t->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		t->exited = true;
+		t->exit_status = status;
+		s->child = 0;
+	}
+}
+
+/* Once per interval: who is alive, how much memory they hold. */
+static bool tick(struct session *s)
+{
+	size_t i, alive = 0;
+	__u64 rss, sum = 0;
+
+	for (i = 0; i < s->ntargets; i++) {
+		struct target *t = &s->targets[i];
+
+		if (t->child && !t->exited)
+			check_child(s, t);
+		else if (!t->exited && (procinfo_state(t->pid) == 0 || procinfo_state(t->pid) == 'Z'))
+			t->exited = true;
+		if (t->exited)
+			continue;
+		alive++;
+		if (!procinfo_rss(t->pid, &rss))
+			sum += rss;
+	}
+	if (alive)
+		s->rss_bytes = sum;
+	return alive > 0;
+}
+
+static void fill_summary(struct session *s, struct summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	sum->targets = s->targets;
+	sum->ntargets = s->ntargets;
+	sum->duration_s = (double)(now_ns() - s->attach_ns) / 1e9;
+	model__totals(s->m, &sum->tot);
+	sum->rss_bytes = s->rss_bytes;
+	sum->events_received = reader__received(s->rd);
+	sum->events_lost = probe__lost(s->probe) + reader__failed(s->rd);
+	sum->model = s->m;
+	sum->sites = s->sites;
+	sum->max_sites = 20;
+}
+
+static void print_live(struct session *s)
+{
+	struct summary sum;
+
+	fill_summary(s, &sum);
+	fputs("\033[H\033[2J", stdout);
+	report_text(stdout, &sum);
+}
+
+static int loop(struct session *s)
+{
+	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
+	__u64 end = s->o->duration_ms ? s->attach_ns + s->o->duration_ms * 1000000ULL : 0;
+	int err;
+
+	while (!exiting) {
+		__u64 now = now_ns();
+		__u64 wake = end && end < next ? end : next;
+		int timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+
+		err = reader__poll(s->rd, timeout);
+		if (err < 0) {
+			p_err("failed to read events: %s", strerror(-err));
+			return 1;
+		}
+		rescan(s);
+		now = now_ns();
+		if (end && now >= end)
+			break;
+		if (now < next)
+			continue;
+		next += interval;
+		if (!tick(s))
+			break;		/* every target exited */
+		if (s->live_text)
+			print_live(s);
+	}
+	reader__drain(s->rd);
+	tick(s);
+	return 0;
+}
+
+static void stop_child(struct session *s)
+{
+	int i, status;
+
+	if (s->child_gate > 0)
+		close(s->child_gate);	/* a child still at the gate exits */
+	if (!s->child)
+		return;
+	kill(s->child, SIGCONT);
+	kill(s->child, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(s->child, &status, WNOHANG) == s->child)
+			return;
+		usleep(10000);
+	}
+	kill(s->child, SIGKILL);
+	waitpid(s->child, &status, 0);
+}
+
+static int outputs(struct session *s)
+{
+	struct summary sum;
+	int err = 0;
+
+	fill_summary(s, &sum);
+	if (s->o->json)
+		err = report_json(stdout, &sum);
+	if (s->o->report || (!s->o->json && !s->live_text))
+		report_text(s->o->json ? stderr : stdout, &sum);
+	else if (s->live_text)
+		print_live(s);
+	if (err)
+		p_err("failed to write the JSON summary: %s", strerror(-err));
+	return err ? 1 : 0;
+}
+
+static int start(struct session *s)
+{
+	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose };
+	__u64 t0 = now_ns();
+	int err;
+
+	err = s->o->cmd ? setup_cmd(s) : setup_pids(s);
+	if (err)
+		return err;
+	po.stop_pid = (__u32)s->child;
+	s->sc = symcache__new();
+	s->sites = s->sc ? sites__new(s->sc) : NULL;
+	s->m = s->sites ? model__new(sites__id, s->sites) : NULL;
+	if (!s->m) {
+		p_err("out of memory");
+		return 1;
+	}
+	if (probe__open(&s->probe, &po))
+		return 1;
+	s->rd = reader__new(probe__events_fd(s->probe), s->m);
+	if (!s->rd) {
+		p_err("failed to create the ring buffer reader: %s", strerror(errno));
+		return 1;
+	}
+	if (attach_all(s))
+		return 1;
+	s->attach_ns = now_ns();
+	say_attached(s, t0);
+	if (s->child_gate > 0 && write(s->child_gate, "x", 1) != 1) {
+		p_err("failed to start %s: %s", s->o->cmd[0], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int session_run(const struct opts *o)
+{
+	struct session s = { .o = o, .child_gate = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	size_t i;
+	int rc;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s.live_text = isatty(STDOUT_FILENO) && !o->json && !o->report;
+	rc = check_system();
+	if (!rc)
+		rc = start(&s);
+	if (!rc)
+		rc = loop(&s);
+	if (!rc)
+		rc = outputs(&s);
+	/* detach first: the command then stops unobserved */
+	reader__free(s.rd);
+	probe__free(s.probe);
+	stop_child(&s);
+	model__free(s.m);
+	sites__free(s.sites);
+	symcache__free(s.sc);
+	for (i = 0; i < s.ntargets; i++)
+		target__free(&s.targets[i]);
+	return rc;
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Naming and interning of allocation sites; see sites.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "procmem.h"
+#include "symcache.h"
+#include "sites.h"
+
+#define FILE_MAX	256
+
+struct raw {
+	__u64 file, caller;
+	__u32 pid;
+	__s32 line;
+	__u32 id;			/* RAW_EMPTY when the slot is free */
+};
+
+#define RAW_EMPTY	0xffffffffu
+
+struct named {
+	char *file, *caller, *module;
+	__s32 line;
+	__u64 hash;
+};
+
+struct sites {
+	struct symcache *sc;
+	struct raw *raw;
+	size_t raw_cap, raw_n;
+	struct named *v;
+	__u32 n, cap;
+	__u32 *by_name;			/* open addressing over v, RAW_EMPTY = free */
+	size_t name_cap;
+};
+
+static __u64 mix(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static __u64 raw_hash(__u32 pid, __u64 file, __s32 line, __u64 caller)
+{
+	return mix(file ^ mix(caller ^ mix(((__u64)pid << 32) | (__u32)line)));
+}
+
+static __u64 str_hash(const char *s, __u64 h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+struct sites *sites__new(struct symcache *sc)
+{
+	struct sites *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sc = sc;
+	return s;
+}
+
+void sites__free(struct sites *s)
+{
+	__u32 i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].file);
+		free(s->v[i].caller);
+		free(s->v[i].module);
+	}
+	free(s->v);
+	free(s->raw);
+	free(s->by_name);
+	free(s);
+}
+
+static int raw_grow(struct sites *s)
+{
+	size_t cap = s->raw_cap ? s->raw_cap * 2 : 256, i;
+	struct raw *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		v[i].id = RAW_EMPTY;
+	for (i = 0; i < s->raw_cap; i++) {
+		struct raw *r = &s->raw[i];
+		size_t j;
+
+		if (r->id == RAW_EMPTY)
+			continue;
+		j = raw_hash(r->pid, r->file, r->line, r->caller) & (cap - 1);
+		while (v[j].id != RAW_EMPTY)
+			j = (j + 1) & (cap - 1);
+		v[j] = *r;
+	}
+	free(s->raw);
+	s->raw = v;
+	s->raw_cap = cap;
+	return 0;
+}
+
+static int name_grow(struct sites *s)
+{
+	size_t cap = s->name_cap ? s->name_cap * 2 : 256, i;
+	__u32 *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		v[i] = RAW_EMPTY;
+	for (i = 0; i < s->n; i++) {
+		size_t j = s->v[i].hash & (cap - 1);
+
+		while (v[j] != RAW_EMPTY)
+			j = (j + 1) & (cap - 1);
+		v[j] = (__u32)i;
+	}
+	free(s->by_name);
+	s->by_name = v;
+	s->name_cap = cap;
+	return 0;
+}
+
+static bool same(const struct named *a, const char *file, __s32 line, const char *caller,
+		 const char *module)
+{
+	return a->line == line && !strcmp(a->file, file) && !strcmp(a->caller, caller) &&
+	       !strcmp(a->module, module);
+}
+
+/* The id of a named site, created on first sight; RAW_EMPTY without memory. */
+static __u32 intern(struct sites *s, const char *file, __s32 line, const char *caller,
+		    const char *module)
+{
+	__u64 h = str_hash(module, str_hash(caller, str_hash(file, (__u64)line * 31 + 7)));
+	struct named *nm;
+	size_t j;
+
+	if ((s->n + 1) * 2 > s->name_cap && name_grow(s))
+		return RAW_EMPTY;
+	for (j = h & (s->name_cap - 1); s->by_name[j] != RAW_EMPTY; j = (j + 1) & (s->name_cap - 1))
+		if (s->v[s->by_name[j]].hash == h && same(&s->v[s->by_name[j]], file, line, caller, module))
+			return s->by_name[j];
+	if (s->n == s->cap) {
+		__u32 cap = s->cap ? s->cap * 2 : 64;
+		struct named *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return RAW_EMPTY;
+		s->v = v;
+		s->cap = cap;
+	}
+	nm = &s->v[s->n];
+	nm->file = strdup(file);
+	nm->caller = strdup(caller);
+	nm->module = strdup(module);
+	nm->line = line;
+	nm->hash = h;
+	if (!nm->file || !nm->caller || !nm->module) {
+		free(nm->file);
+		free(nm->caller);
+		free(nm->module);
+		return RAW_EMPTY;
+	}
+	s->by_name[j] = s->n;
+	return s->n++;
+}
+
+static __u32 name_raw(struct sites *s, __u32 pid, __u64 file, __s32 line, __u64 caller)
+{
+	char fbuf[FILE_MAX] = "", cbuf[512];
+	const char *module = "?", *fn;
+	struct sym_info si;
+
+	if (file && procmem_read_str((int)pid, file, fbuf, sizeof(fbuf)))
+		snprintf(fbuf, sizeof(fbuf), "?");
+	if (symcache__resolve(s->sc, (int)pid, caller, &si) == 0) {
+		const char *base = strrchr(si.module, '/');
+
+		module = si.module;
+		if (si.func) {
+			fn = si.func;
+		} else {
+			snprintf(cbuf, sizeof(cbuf), "%s+0x%llx", base ? base + 1 : si.module,
+				 (unsigned long long)si.off);
+			fn = cbuf;
+		}
+	} else {
+		snprintf(cbuf, sizeof(cbuf), "0x%llx", (unsigned long long)caller);
+		fn = cbuf;
+	}
+	return intern(s, fbuf, line, fn, module);
+}
+
+__u32 sites__id(void *ctx, __u32 pid, __u64 file, __s32 line, __u64 caller)
+{
+	struct sites *s = ctx;
+	size_t j;
+	__u32 id;
+
+	if ((s->raw_n + 1) * 2 > s->raw_cap && raw_grow(s))
+		return 0;
+	j = raw_hash(pid, file, line, caller) & (s->raw_cap - 1);
+	for (; s->raw[j].id != RAW_EMPTY; j = (j + 1) & (s->raw_cap - 1)) {
+		struct raw *r = &s->raw[j];
+
+		if (r->file == file && r->caller == caller && r->pid == pid && r->line == line)
+			return r->id;
+	}
+	id = name_raw(s, pid, file, line, caller);
+	if (id == RAW_EMPTY)
+		return 0;	/* out of memory: lump it with site 0 rather than lose bytes */
+	s->raw[j] = (struct raw){ .file = file, .caller = caller, .pid = pid, .line = line,
+				  .id = id };
+	s->raw_n++;
+	return id;
+}
+
+int sites__name(const struct sites *s, __u32 id, struct site_name *out)
+{
+	if (id >= s->n)
+		return -ENOENT;
+	out->file = s->v[id].file;
+	out->line = s->v[id].line;
+	out->caller = s->v[id].caller;
+	out->module = s->v[id].module;
+	return 0;
+}
+
+__u32 sites__count(const struct sites *s)
+{
+	return s->n;
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Finding OpenSSL in a process; see target.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "elfobj.h"
+#include "procmaps.h"
+#include "target.h"
+
+const char *obj_kind_name(enum obj_kind k)
+{
+	switch (k) {
+	case OBJ_STATIC:
+		return "static";
+	case OBJ_DELETED:
+		return "deleted";
+	default:
+		return "shared";
+	}
+}
+
+static __u64 file_key(const struct map_entry *e)
+{
+	return ((__u64)makedev(e->dev_major, e->dev_minor) << 40) ^ e->inode;
+}
+
+static bool seen_before(struct target *t, const struct map_entry *e)
+{
+	__u64 k = file_key(e), *v;
+	char **names;
+	size_t i;
+
+	for (i = 0; i < t->nseen; i++)
+		if (t->seen[i] == k)
+			return true;
+	v = realloc(t->seen, (t->nseen + 1) * sizeof(*v));
+	if (!v)
+		return true;		/* cannot remember it: do not look at it either */
+	t->seen = v;
+	names = realloc(t->seen_names, (t->nseen + 1) * sizeof(*names));
+	if (!names)
+		return true;
+	t->seen_names = names;
+	t->seen[t->nseen] = k;
+	t->seen_names[t->nseen] = strdup(e->path);
+	t->nseen++;
+	return false;
+}
+
+static bool is_exe(int pid, const struct map_entry *e)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return false;
+	return st.st_ino == e->inode && major(st.st_dev) == e->dev_major &&
+	       minor(st.st_dev) == e->dev_minor;
+}
+
+static bool defines(const struct elf_obj *o, const char *name)
+{
+	__u64 off;
+
+	return elf_obj__func_off(o, name, &off) == 0;
+}
+
+static int add_obj(struct target *t, const struct map_entry *e, struct elf_obj *o,
+		   const char *attach_path)
+{
+	struct ssl_obj *v = realloc(t->objs, (t->nobjs + 1) * sizeof(*v));
+	struct ssl_obj *s;
+	const char *ver;
+
+	if (!v)
+		return -ENOMEM;
+	t->objs = v;
+	s = &v[t->nobjs];
+	memset(s, 0, sizeof(*s));
+	s->path = strdup(e->path);
+	ver = elf_obj__openssl_version(o);
+	s->version = ver ? strdup(ver) : NULL;
+	if (!s->path)
+		return -ENOMEM;
+	snprintf(s->attach_path, sizeof(s->attach_path), "%s", attach_path);
+	s->kind = e->deleted ? OBJ_DELETED : is_exe(t->pid, e) ? OBJ_STATIC : OBJ_SHARED;
+	s->dev = makedev(e->dev_major, e->dev_minor);
+	s->inode = e->inode;
+	s->elf = o;
+	s->has_alloc = defines(o, "CRYPTO_malloc") || defines(o, "OPENSSL_malloc");
+	s->has_ssl = defines(o, "SSL_new");
+	t->nobjs++;
+	return 0;
+}
+
+static int examine(struct target *t, const struct map_entry *e, const char *path)
+{
+	struct elf_obj *o;
+
+	o = elf_obj__open(path);
+	if (!o)
+		return 0;		/* not ELF, or unreadable: not ours to probe */
+	if (!t->loader && defines(o, "_dl_debug_state")) {
+		t->loader = o;
+		snprintf(t->loader_path, sizeof(t->loader_path), "%s", path);
+		return 0;
+	}
+	if (!defines(o, "CRYPTO_malloc") && !defines(o, "OPENSSL_malloc") &&
+	    !defines(o, "SSL_new")) {
+		elf_obj__free(o);
+		return 0;
+	}
+	if (add_obj(t, e, o, path)) {
+		elf_obj__free(o);
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+int target__add_file(struct target *t, const char *path)
+{
+	struct map_entry e = { .path = (char *)path };
+	struct stat st;
+	int n;
+
+	if (stat(path, &st))
+		return -errno;
+	e.dev_major = major(st.st_dev);
+	e.dev_minor = minor(st.st_dev);
+	e.inode = st.st_ino;
+	if (seen_before(t, &e))
+		return 0;
+	if (strlen(path) >= sizeof(t->loader_path))
+		return -ENAMETOOLONG;
+	n = examine(t, &e, path);
+	if (n > 0)
+		t->objs[t->nobjs - 1].kind = OBJ_STATIC;
+	return n ? n : t->loader != NULL;
+}
+
+int target__scan(struct target *t)
+{
+	struct map_list maps = { 0 };
+	int err, n = 0;
+	size_t i;
+
+	err = procmaps_read(t->pid, &maps);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	for (i = 0; i < maps.n; i++) {
+		const struct map_entry *e = &maps.v[i];
+
+		char path[64];
+
+		if (!e->inode || e->path[0] != '/' || seen_before(t, e) ||
+		    procmaps_object_path(t->pid, e, path, sizeof(path)))
+			continue;
+		err = examine(t, e, path);
+		if (err < 0)
+			break;
+		n += err;
+	}
+	map_list__free(&maps);
+	return err < 0 ? err : n;
+}
+
+void target__drop_elves(struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nobjs; i++) {
+		if (!t->objs[i].attached)
+			continue;
+		elf_obj__free(t->objs[i].elf);
+		t->objs[i].elf = NULL;
+	}
+	if (t->loader_attached) {
+		elf_obj__free(t->loader);
+		t->loader = NULL;
+	}
+}
+
+void target__free(struct target *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nobjs; i++) {
+		free(t->objs[i].path);
+		free(t->objs[i].version);
+		elf_obj__free(t->objs[i].elf);
+	}
+	free(t->objs);
+	for (i = 0; i < t->nseen; i++)
+		free(t->seen_names[i]);
+	free(t->seen_names);
+	free(t->seen);
+	elf_obj__free(t->loader);
+	memset(t, 0, sizeof(*t));
+}
+
+void target__describe_seen(const struct target *t, char *buf, size_t cap)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->nseen && len + 1 < cap; i++) {
+		int n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
+				 t->seen_names[i] ? t->seen_names[i] : "?");
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+int elf_interp(const char *exe, char *buf, size_t cap)
+{
+	int fd, err = 0;
+	size_t i, n;
+	GElf_Phdr ph;
+	Elf *elf;
+
+	buf[0] = '\0';
+	elf_version(EV_CURRENT);
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getphdrnum(elf, &n)) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		if (!ph.p_filesz || ph.p_filesz >= cap ||
+		    pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
+			err = -ENOEXEC;
+			buf[0] = '\0';
+			break;
+		}
+		buf[ph.p_filesz - 1] = '\0';
+		break;
+	}
+cleanup:
+	elf_end(elf);
+	close(fd);
+	return err;
+}

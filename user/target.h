@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_TARGET_H
+#define TLSMEM_TARGET_H
+
+/*
+ * A target process and the objects in it that carry OpenSSL: shared
+ * libraries, an executable with OpenSSL inside, a mapped file that was
+ * deleted. Objects are found in /proc/PID/maps and read through
+ * /proc/PID/map_files, so the very file the process mapped is examined,
+ * whatever mount namespace it lives in. Plain libc + libelf; no libbpf.
+ */
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct elf_obj;
+
+enum obj_kind {
+	OBJ_SHARED,
+	OBJ_STATIC,			/* OpenSSL inside the executable */
+	OBJ_DELETED,			/* mapped from a file since deleted */
+};
+
+struct ssl_obj {
+	char *path;			/* as the process names it */
+	char attach_path[512];		/* /proc/PID/map_files/START-END, or the file before exec */
+	enum obj_kind kind;
+	char *version;			/* "OpenSSL 3.0.19 27 Jan 2026", or NULL */
+	__u64 dev, inode;
+	struct elf_obj *elf;		/* owned; freed by target__drop_elves() */
+	int nprobes;			/* probes attached in it */
+	bool has_alloc;			/* defines CRYPTO_malloc or OPENSSL_malloc */
+	bool has_ssl;			/* defines SSL_new */
+	bool attached;
+};
+
+struct target {
+	int pid;
+	char comm[32];
+	bool exited;
+	bool child;			/* started by us with -- COMMAND */
+	int exit_status;		/* wait status when child and exited */
+	struct ssl_obj *objs;
+	size_t nobjs;
+	/* the dynamic loader, probed to notice dlopen */
+	char loader_path[512];
+	struct elf_obj *loader;
+	bool loader_attached;
+	/* every file object looked at, as "dev:inode" keys, and their names */
+	__u64 *seen;
+	size_t nseen;
+	char **seen_names;
+};
+
+/*
+ * Looks at every file mapping of t->pid not examined before, and appends the
+ * ones that define OpenSSL's allocator or SSL_new to t->objs (with their ELF
+ * opened). Returns the number of new objects, or -errno (-ESRCH: process gone).
+ */
+int target__scan(struct target *t);
+/*
+ * For a process about to exec path: examines the file as the scan would, so
+ * that the scan after the exec skips it. An OpenSSL object is appended with
+ * path itself as the attach path; the loader is remembered. 1 if it is either,
+ * 0 if neither, -errno.
+ */
+int target__add_file(struct target *t, const char *path);
+/* Releases the ELF images of attached objects (they can be 100 MB). */
+void target__drop_elves(struct target *t);
+/* Frees everything the target owns; NULL-safe. */
+void target__free(struct target *t);
+/* "shared", "static" or "deleted". */
+const char *obj_kind_name(enum obj_kind k);
+/* Writes the names of the objects examined, comma separated, into buf. */
+void target__describe_seen(const struct target *t, char *buf, size_t cap);
+/*
+ * For an executable not started yet: its program interpreter (PT_INTERP) into
+ * buf, "" when static. 0 or -errno.
+ */
+int elf_interp(const char *exe, char *buf, size_t cap);
+
+#endif /* TLSMEM_TARGET_H */
