@@ -15,7 +15,7 @@ WARNINGS   := -Wall -Wextra -Wshadow -Wundef -Wformat=2 \
 SANITIZE   ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser
 DEFINES    := -D_GNU_SOURCE -DTLSMEM_VERSION='"$(VERSION)"'
-LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
+LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread \
 	      $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
 
 # Sources that use libbpf or curses; every other user/ source is pure or

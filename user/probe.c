@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* BPF object lifecycle and uprobe attachment; see probe.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "tlsmem.skel.h"
@@ -13,11 +17,36 @@
 #include "target.h"
 #include "probe.h"
 
+/* uprobe_multi links (Linux >= 6.6): one per program and object, detached in one go */
+#define TLSMEM_TRACE_UPROBE_MULTI	48
+#define TLSMEM_F_UPROBE_MULTI_RETURN	1
+#define TLSMEM_BPF_LINK_CREATE		28
+
 struct probe {
 	struct tlsmem_bpf *skel;
-	struct bpf_link **links;
+	struct bpf_link **links;	/* perf-event uprobes, when multi links are missing */
 	size_t nlinks, cap;
+	int *fds;			/* uprobe_multi link fds */
+	size_t nfds, fds_cap;
+	int nprobes;
+	bool multi;
 	int verbose;
+};
+
+/* The head of union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link. */
+struct multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+	__u8 zero[68];			/* the rest of bpf_attr must be zero */
 };
 
 /* Which program goes where; getters because the skeleton exists only once loaded. */
@@ -26,6 +55,7 @@ enum prog_id {
 	P_MALLOC, P_ZALLOC, P_REALLOC, P_CLEAR_REALLOC, P_ALLOC_EXIT,
 	P_FREE, P_CLEAR_FREE, P_CLEAR_FREE_EXIT,
 	P_SSL_NEW, P_SSL_FREE, P_SSL_CALL, P_SSL_EXIT,
+	P_LOADER,
 };
 
 struct probe_spec {
@@ -74,6 +104,7 @@ static struct bpf_program *prog_of(const struct probe *p, enum prog_id id)
 	case P_SSL_FREE:	return s->progs.ssl_free_enter;
 	case P_SSL_CALL:	return s->progs.ssl_call_enter;
 	case P_SSL_EXIT:	return s->progs.ssl_call_exit;
+	case P_LOADER:		return s->progs.dl_debug_state_enter;
 	default:		return NULL;
 	}
 }
@@ -103,25 +134,48 @@ static int libbpf_print_verbose(enum libbpf_print_level level, const char *fmt, 
 	return libbpf_print(level, fmt, ap);
 }
 
+static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
+{
+	struct bpf_program *prog;
+	int err;
+
+	tlsmem_bpf__destroy(p->skel);
+	p->skel = tlsmem_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		p_err("failed to open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	p->skel->rodata->targ_stop_pid = o->stop_pid;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
+	if (multi)
+		bpf_object__for_each_program(prog, p->skel->obj)
+			bpf_program__set_expected_attach_type(prog, TLSMEM_TRACE_UPROBE_MULTI);
+	p->multi = multi;
+	return tlsmem_bpf__load(p->skel);
+}
+
 int probe__open(struct probe **out, const struct probe_opts *o)
 {
 	struct probe *p = calloc(1, sizeof(*p));
+	libbpf_print_fn_t quiet = NULL;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	p->verbose = o->verbose;
+	/* multi links first, quietly; kernels before 6.6 take per-function probes */
+	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : quiet);
+	err = open_load(p, o, true);
 	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : libbpf_print);
-	p->skel = tlsmem_bpf__open();
-	if (!p->skel) {
-		err = -errno;
-		p_err("failed to open the BPF object: %s", strerror(-err));
+	if (err == -ENOENT || err == -EBADF)
 		goto err_free;
+	if (err) {
+		p_debug("uprobe_multi links unavailable (%s), using one probe per function",
+			strerror(-err));
+		err = open_load(p, o, false);
 	}
-	p->skel->rodata->targ_stop_pid = o->stop_pid;
-	if (o->ringbuf_bytes)
-		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
-	err = tlsmem_bpf__load(p->skel);
 	if (err) {
 		p_err("failed to load the BPF programs: %s (the kernel needs BTF, "
 		      "BPF ring buffers and task storage: Linux >= 5.11)", strerror(-err));
@@ -168,6 +222,74 @@ static int attach_one(struct probe *p, int pid, const char *path, const char *sh
 	return keep_link(p, l);
 }
 
+static int keep_fd(struct probe *p, int fd)
+{
+	if (p->nfds == p->fds_cap) {
+		size_t cap = p->fds_cap ? p->fds_cap * 2 : 64;
+		int *v = realloc(p->fds, cap * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		p->fds = v;
+		p->fds_cap = cap;
+	}
+	p->fds[p->nfds++] = fd;
+	return 0;
+}
+
+static int attach_multi(struct probe *p, int pid, const char *path, const char *shown,
+			enum prog_id id, bool ret, const __u64 *offs, __u32 n)
+{
+	struct multi_attr a;
+	int fd, err;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (__u32)bpf_program__fd(prog_of(p, id));
+	a.attach_type = TLSMEM_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(unsigned long)path;
+	a.offsets = (__u64)(unsigned long)offs;
+	a.cnt = n;
+	a.multi_flags = ret ? TLSMEM_F_UPROBE_MULTI_RETURN : 0;
+	a.pid = (__u32)pid;
+	fd = (int)syscall(__NR_bpf, TLSMEM_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0) {
+		err = -errno;
+		p_err("failed to attach %u %s in %s (pid %d): %s", n,
+		      ret ? "uretprobes" : "uprobes", shown, pid, strerror(-err));
+		return err;
+	}
+	return keep_fd(p, fd);
+}
+
+/* One multi link per program: every function of obj that program serves. */
+static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const __u64 *off,
+			    const bool *has)
+{
+	__u64 offs[NSPECS];
+	int pass, id, err;
+	size_t i;
+	__u32 n;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (id = P_MALLOC; id <= P_SSL_EXIT; id++) {
+			for (i = 0, n = 0; i < NSPECS; i++)
+				if (has[i] && (int)(pass ? specs[i].enter : specs[i].exit) == id)
+					offs[n++] = off[i];
+			if (!n)
+				continue;
+			err = attach_multi(p, pid, obj->attach_path, obj->path, id, !pass, offs, n);
+			if (err)
+				return err;
+			obj->nprobes += (int)n;
+			p->nprobes += (int)n;
+		}
+	}
+	obj->attached = true;
+	return 0;
+}
+
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 {
 	__u64 off[NSPECS];
@@ -177,6 +299,8 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 
 	for (i = 0; i < NSPECS; i++)
 		has[i] = elf_obj__func_off(obj->elf, specs[i].sym, &off[i]) == 0;
+	if (p->multi)
+		return attach_obj_multi(p, pid, obj, off, has);
 	/* returns first: an entry seen without its return would leave a scope open */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < NSPECS; i++) {
@@ -189,6 +313,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 			if (err)
 				return err;
 			obj->nprobes++;
+			p->nprobes++;
 		}
 	}
 	obj->attached = true;
@@ -205,6 +330,11 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 	err = elf_obj__func_off(ld, "_dl_debug_state", &off);
 	if (err)
 		return err;
+	if (p->multi) {
+		err = attach_multi(p, pid, path, path, P_LOADER, false, &off, 1);
+		p->nprobes += !err;
+		return err;
+	}
 	l = bpf_program__attach_uprobe_opts(p->skel->progs.dl_debug_state_enter, pid, path,
 					    (size_t)off, &uo);
 	if (!l) {
@@ -214,6 +344,7 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 		       strerror(-err));
 		return err;
 	}
+	p->nprobes++;
 	return keep_link(p, l);
 }
 
@@ -242,7 +373,38 @@ __u64 probe__lost(const struct probe *p)
 
 int probe__count(const struct probe *p)
 {
-	return (int)p->nlinks;
+	return p->nprobes;
+}
+
+static void *close_fd(void *fd)
+{
+	close((int)(long)fd);
+	return NULL;
+}
+
+/*
+ * Each detach waits for an RCU grace period (about 0.3 s on a VM). Multi
+ * links are closed in parallel so they share grace periods; perf-event
+ * uprobes serialise in the kernel whatever we do.
+ */
+static void close_fds(const int *fds, size_t n)
+{
+	pthread_t *th = calloc(n ? n : 1, sizeof(*th));
+	bool *started = calloc(n ? n : 1, sizeof(*started));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (th && started &&
+		    !pthread_create(&th[i], NULL, close_fd, (void *)(long)fds[i]))
+			started[i] = true;
+		else
+			close(fds[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (started && started[i])
+			pthread_join(th[i], NULL);
+	free(th);
+	free(started);
 }
 
 void probe__free(struct probe *p)
@@ -251,6 +413,8 @@ void probe__free(struct probe *p)
 
 	if (!p)
 		return;
+	close_fds(p->fds, p->nfds);
+	free(p->fds);
 	for (i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);
