@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * ELF symbol lookup over a private, bounded in-memory copy of the file
+ * (reading instead of mmap: a file truncated under a mapping would raise
+ * SIGBUS). libelf parses the copy; every libelf result is checked, PT_LOAD
+ * file ranges must lie inside the image, and symbol names come from
+ * elf_strptr(), which checks bounds and termination. At open, the function
+ * symbols of .symtab and .dynsym become one table sorted by file offset,
+ * with aliases folded, for binary-search symbolization.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfobj.h"
+
+#define ELF_MAX_BYTES		(1ull << 30)
+#define ELF_MAX_SYMS		(4u << 20)	/* node has ~185k */
+#define ELF_VERSION_MAX		64
+#define SYM_WALK_BACK		64		/* nested symbols checked per lookup */
+
+struct fsym {
+	__u64 off;		/* file offset of the first byte */
+	__u64 end;		/* off + size, at least off + 1 */
+	__u64 max_end;		/* max end over this and all earlier entries */
+	const char *name;	/* in the ELF string table */
+	unsigned int rank;	/* among aliases, lower wins */
+};
+
+struct symsec {
+	Elf_Data *data;		/* NULL when the section is absent */
+	size_t n;
+	size_t strndx;
+};
+
+struct elf_obj {
+	char *img;
+	size_t len;
+	Elf *elf;
+	GElf_Phdr *load;	/* PT_LOAD headers */
+	size_t nload;
+	struct symsec dynsym, symtab;
+	struct fsym *syms;
+	size_t nsyms;
+	int has_func;
+	int version_state;	/* 0: not searched yet, 1: found, -1: none */
+	char version[ELF_VERSION_MAX + 1];
+};
+
+/* --- opening --- */
+
+/*
+ * Opens path for reading only if it is a regular file: opening a device or
+ * FIFO named by a hostile process could block or have side effects. The
+ * O_PATH descriptor is reopened through /proc/self/fd, so the checked file
+ * is the one read.
+ */
+static int open_regular(const char *path, struct stat *st)
+{
+	char fdpath[64];
+	int pfd, fd;
+
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, st)) {
+		fd = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		fd = -ENOEXEC;
+		goto out;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", pfd);
+	fd = open(fdpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		fd = -errno;
+out:
+	close(pfd);
+	return fd;
+}
+
+/* Reads fd to EOF; st_size is only a hint, the file may change meanwhile. */
+static int read_fd(int fd, __u64 hint, char **out, size_t *out_len)
+{
+	size_t len = 0, cap = (size_t)(hint < ELF_MAX_BYTES ? hint : ELF_MAX_BYTES) + 1;
+	char *buf = NULL, *nbuf;
+	ssize_t n;
+
+	for (;;) {
+		if (len > ELF_MAX_BYTES) {
+			free(buf);
+			return -EFBIG;
+		}
+		if (!buf || len == cap) {
+			if (buf)	/* stop one byte past the limit */
+				cap = cap > ELF_MAX_BYTES / 2 ? ELF_MAX_BYTES + 1 : cap * 2;
+			nbuf = realloc(buf, cap);
+			if (!nbuf) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+static int read_file(const char *path, char **img, size_t *len)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open_regular(path, &st);
+	if (fd < 0)
+		return fd;
+	err = read_fd(fd, (__u64)st.st_size, img, len);
+	close(fd);
+	return err;
+}
+
+/* --- address conversion --- */
+
+static int off_of_vaddr(const struct elf_obj *o, __u64 v, __u64 *off)
+{
+	for (size_t i = 0; i < o->nload; i++) {
+		const GElf_Phdr *p = &o->load[i];
+
+		if (v >= p->p_vaddr && v - p->p_vaddr < p->p_filesz) {
+			*off = v - p->p_vaddr + p->p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_obj__vaddr_of_off(const struct elf_obj *o, __u64 off, __u64 *vaddr)
+{
+	if (!o)
+		return -EINVAL;
+	for (size_t i = 0; i < o->nload; i++) {
+		const GElf_Phdr *p = &o->load[i];
+
+		if (off >= p->p_offset && off - p->p_offset < p->p_filesz) {
+			*vaddr = off - p->p_offset + p->p_vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* --- parsing --- */
+
+static int load_phdrs(struct elf_obj *o)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(o->elf, &n) || !n)
+		return -ENOEXEC;
+	o->load = calloc(n, sizeof(*o->load));
+	if (!o->load)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(o->elf, (int)i, &ph))
+			return -ENOEXEC;
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_offset > o->len || o->len - ph.p_offset < ph.p_filesz)
+			return -ENOEXEC;	/* truncated file */
+		o->load[o->nload++] = ph;
+	}
+	return o->nload ? 0 : -ENOEXEC;
+}
+
+/* Records the symbol section scn in s, if it is usable. */
+static void set_symsec(struct elf_obj *o, Elf_Scn *scn, const GElf_Shdr *sh, struct symsec *s)
+{
+	size_t entsize = gelf_fsize(o->elf, ELF_T_SYM, 1, EV_CURRENT);
+	Elf_Scn *str = elf_getscn(o->elf, sh->sh_link);
+	GElf_Shdr strsh;
+	Elf_Data *d;
+
+	if (s->data || !entsize || !str || !gelf_getshdr(str, &strsh) ||
+	    strsh.sh_type != SHT_STRTAB)
+		return;
+	d = elf_getdata(scn, NULL);
+	if (!d || d->d_type != ELF_T_SYM || !d->d_buf)
+		return;
+	s->data = d;
+	s->n = d->d_size / entsize;
+	s->strndx = sh->sh_link;
+}
+
+static void find_symsecs(struct elf_obj *o)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(o->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_DYNSYM)
+			set_symsec(o, scn, &sh, &o->dynsym);
+		else if (sh.sh_type == SHT_SYMTAB)
+			set_symsec(o, scn, &sh, &o->symtab);
+	}
+}
+
+/* Per section index: 1 if the section holds executable code. */
+static int exec_sections(const struct elf_obj *o, __u8 **out, size_t *n)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t idx;
+
+	*out = NULL;
+	if (elf_getshdrnum(o->elf, n))
+		return -ENOEXEC;
+	*out = calloc(*n ? *n : 1, 1);
+	if (!*out)
+		return -ENOMEM;
+	while ((scn = elf_nextscn(o->elf, scn))) {
+		idx = elf_ndxscn(scn);
+		if (idx < *n && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR))
+			(*out)[idx] = 1;
+	}
+	return 0;
+}
+
+static int is_func_type(int type)
+{
+	return type == STT_FUNC || type == STT_GNU_IFUNC;
+}
+
+/* Whether sym belongs in the symbolization table. */
+static int wanted(const GElf_Sym *sym, const __u8 *exec, size_t nsec)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE)
+		return 0;
+	if (is_func_type(type))
+		return 1;
+	if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+		return 0;
+	return sym->st_size && sym->st_shndx < nsec && exec[sym->st_shndx];
+}
+
+static unsigned int bind_rank(const GElf_Sym *sym)
+{
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL:
+		return 0;
+	case STB_WEAK:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+static void add_syms(struct elf_obj *o, const struct symsec *s, unsigned int src_rank,
+		     const __u8 *exec, size_t nsec)
+{
+	struct fsym *f;
+	const char *name;
+	GElf_Sym sym;
+	__u64 off;
+
+	for (size_t i = 0; s->data && i < s->n && o->nsyms < ELF_MAX_SYMS; i++) {
+		if (!gelf_getsym(s->data, (int)i, &sym) || !wanted(&sym, exec, nsec))
+			continue;
+		name = elf_strptr(o->elf, s->strndx, sym.st_name);
+		if (!name || !*name || off_of_vaddr(o, sym.st_value, &off))
+			continue;
+		f = &o->syms[o->nsyms++];
+		f->off = off;
+		f->end = off + (sym.st_size ? sym.st_size : 1);
+		if (f->end < off)
+			f->end = UINT64_MAX;
+		f->name = name;
+		f->rank = src_rank * 4 + bind_rank(&sym);
+		o->has_func |= is_func_type(GELF_ST_TYPE(sym.st_info));
+	}
+}
+
+static int cmp_fsym(const void *a, const void *b)
+{
+	const struct fsym *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;	/* larger first */
+	return strcmp(x->name, y->name);
+}
+
+/* Sorts, keeps the best alias per offset and fills max_end. */
+static void finish_table(struct elf_obj *o)
+{
+	size_t n = 0;
+
+	if (!o->nsyms)
+		return;
+	qsort(o->syms, o->nsyms, sizeof(*o->syms), cmp_fsym);
+	for (size_t i = 0; i < o->nsyms; i++) {
+		if (n && o->syms[n - 1].off == o->syms[i].off)
+			continue;
+		o->syms[n] = o->syms[i];
+		o->syms[n].max_end = o->syms[n].end;
+		if (n && o->syms[n - 1].max_end > o->syms[n].max_end)
+			o->syms[n].max_end = o->syms[n - 1].max_end;
+		n++;
+	}
+	o->nsyms = n;
+}
+
+static int build_table(struct elf_obj *o)
+{
+	size_t total = o->symtab.n + o->dynsym.n, nsec;
+	__u8 *exec;
+	int err;
+
+	if (!total)
+		return 0;
+	if (total > ELF_MAX_SYMS)
+		total = ELF_MAX_SYMS;
+	o->syms = calloc(total, sizeof(*o->syms));
+	if (!o->syms)
+		return -ENOMEM;
+	err = exec_sections(o, &exec, &nsec);
+	if (err)
+		return err;
+	add_syms(o, &o->symtab, 0, exec, nsec);	/* .symtab names first */
+	add_syms(o, &o->dynsym, 1, exec, nsec);
+	free(exec);
+	finish_table(o);
+	return 0;
+}
+
+static int parse(struct elf_obj *o)
+{
+	GElf_Ehdr eh;
+	int err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	o->elf = elf_memory(o->img, o->len);
+	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF || !gelf_getehdr(o->elf, &eh))
+		return -ENOEXEC;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return -ENOEXEC;
+	err = load_phdrs(o);
+	if (err)
+		return err;
+	find_symsecs(o);
+	return build_table(o);
+}
+
+/* Takes ownership of img, also on failure. */
+static struct elf_obj *take_image(char *img, size_t len)
+{
+	struct elf_obj *o;
+	int err;
+
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		free(img);
+		errno = ENOMEM;
+		return NULL;
+	}
+	o->img = img;
+	o->len = len;
+	err = parse(o);
+	if (err) {
+		elf_obj__free(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}
+
+struct elf_obj *elf_obj__open(const char *path)
+{
+	char *img = NULL;
+	size_t len = 0;
+	int err;
+
+	err = read_file(path, &img, &len);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return take_image(img, len);
+}
+
+struct elf_obj *elf_obj__open_mem(const void *buf, size_t len)
+{
+	char *img;
+
+	if (!buf || !len) {
+		errno = ENOEXEC;
+		return NULL;
+	}
+	if (len > ELF_MAX_BYTES) {
+		errno = EFBIG;
+		return NULL;
+	}
+	img = malloc(len);
+	if (!img) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(img, buf, len);
+	return take_image(img, len);
+}
+
+void elf_obj__free(struct elf_obj *o)
+{
+	if (!o)
+		return;
+	elf_end(o->elf);
+	free(o->syms);
+	free(o->load);
+	free(o->img);
+	free(o);
+}
+
+/* --- lookups --- */
+
+/* Looks name up in s; global or weak definitions win over local ones. */
+static int find_func(const struct elf_obj *o, const struct symsec *s, const char *name,
+		     __u64 *off)
+{
+	int found = -ENOENT;
+	const char *n;
+	GElf_Sym sym;
+	__u64 v;
+
+	for (size_t i = 0; s->data && i < s->n; i++) {
+		if (!gelf_getsym(s->data, (int)i, &sym) ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
+			continue;
+		n = elf_strptr(o->elf, s->strndx, sym.st_name);
+		if (!n || strcmp(n, name) || off_of_vaddr(o, sym.st_value, &v))
+			continue;
+		if (GELF_ST_BIND(sym.st_info) != STB_LOCAL) {
+			*off = v;
+			return 0;
+		}
+		if (found) {
+			*off = v;
+			found = 0;
+		}
+	}
+	return found;
+}
+
+int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off)
+{
+	if (!o || !name)
+		return -EINVAL;
+	if (!find_func(o, &o->dynsym, name, off))
+		return 0;
+	return find_func(o, &o->symtab, name, off);
+}
+
+const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta)
+{
+	size_t lo = 0, hi, mid;
+
+	if (!o || !o->nsyms || off < o->syms[0].off)
+		return NULL;
+	hi = o->nsyms;			/* last entry with start <= off */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (o->syms[mid].off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* a nested symbol may end before off while an enclosing one goes on */
+	for (size_t steps = 0; steps < SYM_WALK_BACK; steps++, lo--) {
+		const struct fsym *f = &o->syms[lo];
+
+		if (f->max_end <= off)
+			break;		/* nothing earlier reaches off */
+		if (off < f->end) {
+			*delta = off - f->off;
+			return f->name;
+		}
+		if (!lo)
+			break;
+	}
+	return NULL;
+}
+
+int elf_obj__has_symbols(const struct elf_obj *o)
+{
+	return o && o->has_func;
+}
+
+/* --- version string --- */
+
+static int is_print(char ch)
+{
+	return ch >= 0x20 && ch <= 0x7e;
+}
+
+static int is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Whether [p, end) starts with digits '.' digit. */
+static int looks_like_version(const char *p, const char *end)
+{
+	const char *d = p;
+
+	while (d < end && is_digit(*d))
+		d++;
+	return d > p && end - d >= 2 && d[0] == '.' && is_digit(d[1]);
+}
+
+/*
+ * Finds marker in [base, end), followed by "d.d" when versioned. A match at
+ * the start of a string (after a NUL) wins: "enable OpenSSL 3.0 legacy
+ * provider" is help text. Returns that match, or NULL after noting the first
+ * other match in *any.
+ */
+static const char *find_marked(const char *base, const char *end, const char *marker,
+			       int versioned, const char **any)
+{
+	size_t mlen = strlen(marker);
+	const char *p = base, *q;
+
+	while (p < end && (q = memmem(p, (size_t)(end - p), marker, mlen))) {
+		if (!versioned || looks_like_version(q + mlen, end)) {
+			if (q == base || q[-1] == '\0')
+				return q;
+			if (!*any)
+				*any = q;
+		}
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/* Searches the allocated, non-executable PROGBITS sections (.rodata ...). */
+static const char *search_rodata(const struct elf_obj *o, const char *marker, int versioned)
+{
+	const char *hit = NULL, *any = NULL, *base;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while (!hit && (scn = elf_nextscn(o->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		if (sh.sh_offset > o->len || o->len - sh.sh_offset < sh.sh_size)
+			continue;
+		base = o->img + sh.sh_offset;
+		hit = find_marked(base, base + sh.sh_size, marker, versioned, &any);
+	}
+	return hit ? hit : any;
+}
+
+static void set_version(struct elf_obj *o, const char *s)
+{
+	size_t n = 0;
+	const char *end = o->img + o->len;
+
+	while (n < ELF_VERSION_MAX && s + n < end && is_print(s[n])) {
+		o->version[n] = s[n];
+		n++;
+	}
+	o->version[n] = '\0';
+}
+
+static int find_version(struct elf_obj *o)
+{
+	const char *s;
+
+	s = search_rodata(o, "OpenSSL ", 1);
+	if (!s)
+		s = search_rodata(o, "LibreSSL ", 1);
+	if (s) {
+		set_version(o, s);
+		return 1;
+	}
+	if (search_rodata(o, "BoringSSL", 0)) {
+		strcpy(o->version, "BoringSSL");
+		return 1;
+	}
+	return 0;
+}
+
+const char *elf_obj__openssl_version(const struct elf_obj *o)
+{
+	struct elf_obj *m = (struct elf_obj *)o;	/* the cache is not part of o's value */
+
+	if (!o)
+		return NULL;
+	if (!o->version_state)
+		m->version_state = find_version(m) ? 1 : -1;
+	return o->version_state > 0 ? o->version : NULL;
+}

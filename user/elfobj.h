@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+#ifndef TLSMEM_ELFOBJ_H
+#define TLSMEM_ELFOBJ_H
+
+/*
+ * Symbols of one ELF file, read through libelf from a private in-memory
+ * copy: function name -> file offset (what a uprobe attach wants), file
+ * offset -> containing function, and the embedded OpenSSL version string.
+ * The file belongs to the target process and is hostile input: every size
+ * is bounded and malformed files fail with ENOEXEC. No libbpf, no curses.
+ * An elf_obj is not safe for concurrent use.
+ */
+#include <linux/types.h>
+#include <stddef.h>
+
+struct elf_obj;
+
+/*
+ * Reads the regular file at path (at most 1 GiB) and parses it. Returns the
+ * object, or NULL with errno set: ENOEXEC for a non-regular file, not an
+ * ELF executable or shared object, or a malformed one; EFBIG when too large;
+ * otherwise the open/read error.
+ */
+struct elf_obj *elf_obj__open(const char *path);
+
+/* Same over a caller buffer, which is copied (the caller keeps it). */
+struct elf_obj *elf_obj__open_mem(const void *buf, size_t len);
+
+/* NULL-safe. Invalidates every string the object returned. */
+void elf_obj__free(struct elf_obj *o);
+
+/*
+ * File offset of the defined function `name` (exact match, no version
+ * suffix), from .dynsym then .symtab, preferring global symbols. Returns 0,
+ * or -ENOENT when there is no such function or it lies outside every
+ * PT_LOAD segment's file image.
+ */
+int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off);
+
+/*
+ * Name of the function containing file offset off (a STT_FUNC symbol, or a
+ * sized symbol in an executable section; .symtab names win over .dynsym),
+ * with *delta = off - symbol start. NULL if none. The string is owned by o.
+ */
+const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta);
+
+/* Virtual address (as in the ELF headers) of file offset off: 0 or -ENOENT. */
+int elf_obj__vaddr_of_off(const struct elf_obj *o, __u64 off, __u64 *vaddr);
+
+/* 1 if the object defines any function symbol, else 0. */
+int elf_obj__has_symbols(const struct elf_obj *o);
+
+/*
+ * The OpenSSL or LibreSSL version string found in allocated read-only data,
+ * e.g. "OpenSSL 3.0.19 27 Jan 2026" (at most 64 characters), "BoringSSL" if
+ * only that marker is present, or NULL. Searched on first call, then cached
+ * in o; the string is owned by o.
+ */
+const char *elf_obj__openssl_version(const struct elf_obj *o);
+
+#endif /* TLSMEM_ELFOBJ_H */
