@@ -15,7 +15,7 @@ WARNINGS   := -Wall -Wextra -Wshadow -Wundef -Wformat=2 \
 SANITIZE   ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser
 DEFINES    := -D_GNU_SOURCE -DTLSMEM_VERSION='"$(VERSION)"'
-LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread \
+LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread -lcapstone \
 	      $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
 
 # Sources that use libbpf or curses; every other user/ source is pure or
@@ -67,7 +67,7 @@ $(APP): $(USER_OBJS)
 $(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_SRCS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(SANITIZE) $(INCLUDES) -Itests/unit \
-		-MMD -MP $(filter %.c,$^) -lelf -lz -lm -o $@
+		-MMD -MP $(filter %.c,$^) -lelf -lz -lm -lcapstone -o $@
 
 $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)

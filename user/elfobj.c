@@ -451,7 +451,7 @@ void elf_obj__free(struct elf_obj *o)
 
 /* Looks name up in s; global or weak definitions win over local ones. */
 static int find_func(const struct elf_obj *o, const struct symsec *s, const char *name,
-		     __u64 *off)
+		     __u64 *off, __u64 *size)
 {
 	int found = -ENOENT;
 	const char *n;
@@ -467,10 +467,12 @@ static int find_func(const struct elf_obj *o, const struct symsec *s, const char
 			continue;
 		if (GELF_ST_BIND(sym.st_info) != STB_LOCAL) {
 			*off = v;
+			*size = sym.st_size;
 			return 0;
 		}
 		if (found) {
 			*off = v;
+			*size = sym.st_size;
 			found = 0;
 		}
 	}
@@ -479,11 +481,33 @@ static int find_func(const struct elf_obj *o, const struct symsec *s, const char
 
 int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off)
 {
+	__u64 size;
+
 	if (!o || !name)
 		return -EINVAL;
-	if (!find_func(o, &o->dynsym, name, off))
+	if (!find_func(o, &o->dynsym, name, off, &size))
 		return 0;
-	return find_func(o, &o->symtab, name, off);
+	return find_func(o, &o->symtab, name, off, &size);
+}
+
+int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
+		       const __u8 **code, size_t *len)
+{
+	__u64 size = 0;
+	int err;
+
+	if (!o || !name)
+		return -EINVAL;
+	err = find_func(o, &o->dynsym, name, off, &size);
+	if (err)
+		err = find_func(o, &o->symtab, name, off, &size);
+	if (err)
+		return err;
+	if (*off >= o->len)
+		return -ENOENT;
+	*code = (const __u8 *)o->img + *off;
+	*len = size && size <= o->len - *off ? (size_t)size : 0;
+	return 0;
 }
 
 const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta)

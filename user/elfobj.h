@@ -38,6 +38,14 @@ void elf_obj__free(struct elf_obj *o);
 int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off);
 
 /*
+ * Like elf_obj__func_off, and also the function's bytes as stored in the
+ * file: *code points into o (valid until elf_obj__free), *len is the
+ * symbol's size clipped to the file, 0 when unknown. 0, -ENOENT, -EINVAL.
+ */
+int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
+		       const __u8 **code, size_t *len);
+
+/*
  * Name of the function containing file offset off (a STT_FUNC symbol, or a
  * sized symbol in an executable section; .symtab names win over .dynsym),
  * with *delta = off - symbol start. NULL if none. The string is owned by o.

@@ -12,7 +12,7 @@ static int verbosity;
 static bool buffered;
 static char *kept[LOG_KEEP];
 static int nkept;
-static char last[256];
+static char last[1100];
 
 static void emit(const char *level, const char *fmt, va_list ap)
 {

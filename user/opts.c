@@ -18,6 +18,7 @@ enum {
 	OPT_FAIL_ON_GROWTH,
 	OPT_NO_COLOR,
 	OPT_RINGBUF,
+	OPT_ENTRY_PROBES,
 };
 
 static const char usage_text[] =
@@ -38,6 +39,7 @@ static const char usage_text[] =
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
+"      --entry-probes      probe every function at its entry (slower; for comparison)\n"
 "  -v, --verbose           debug messages, libbpf's included\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "fail-on-growth", no_argument,       NULL, OPT_FAIL_ON_GROWTH },
 	{ "ringbuf",        required_argument, NULL, OPT_RINGBUF },
 	{ "no-color",       no_argument,       NULL, OPT_NO_COLOR },
+	{ "entry-probes",   no_argument,       NULL, OPT_ENTRY_PROBES },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -206,6 +209,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		return OPTS_RUN;
 	case OPT_NO_COLOR:
 		o->no_color = true;
+		return OPTS_RUN;
+	case OPT_ENTRY_PROBES:
+		o->entry_probes = true;
 		return OPTS_RUN;
 	case 'v':
 		o->verbose++;

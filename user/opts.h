@@ -28,6 +28,7 @@ struct opts {
 	bool fail_on_growth;
 	bool no_color;
 	int verbose;
+	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */
 	__u64 ringbuf_bytes;		/* 0: the default built into the BPF object */
 };
 

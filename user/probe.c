@@ -14,6 +14,7 @@
 #include "tlsmem.skel.h"
 #include "elfobj.h"
 #include "log.h"
+#include "place.h"
 #include "target.h"
 #include "probe.h"
 
@@ -30,6 +31,7 @@ struct probe {
 	size_t nfds, fds_cap;
 	int nprobes;
 	bool multi;
+	bool entry_only;		/* no placement: probe every function at its entry */
 	int verbose;
 };
 
@@ -62,27 +64,28 @@ struct probe_spec {
 	const char *sym;
 	enum prog_id enter;
 	enum prog_id exit;		/* P_NONE: no return probe */
+	unsigned int nargs;		/* argument registers the entry program reads */
 };
 
 static const struct probe_spec specs[] = {
-	{ "CRYPTO_malloc",        P_MALLOC,        P_ALLOC_EXIT },
-	{ "CRYPTO_zalloc",        P_ZALLOC,        P_ALLOC_EXIT },
-	{ "CRYPTO_realloc",       P_REALLOC,       P_ALLOC_EXIT },
-	{ "CRYPTO_clear_realloc", P_CLEAR_REALLOC, P_ALLOC_EXIT },
+	{ "CRYPTO_malloc",        P_MALLOC,        P_ALLOC_EXIT,      3 },
+	{ "CRYPTO_zalloc",        P_ZALLOC,        P_ALLOC_EXIT,      3 },
+	{ "CRYPTO_realloc",       P_REALLOC,       P_ALLOC_EXIT,      4 },
+	{ "CRYPTO_clear_realloc", P_CLEAR_REALLOC, P_ALLOC_EXIT,      5 },
 	/* CRYPTO_free calls nothing we probe: no return probe needed */
-	{ "CRYPTO_free",          P_FREE,          P_NONE },
-	{ "CRYPTO_clear_free",    P_CLEAR_FREE,    P_CLEAR_FREE_EXIT },
-	{ "SSL_new",              P_SSL_NEW,       P_SSL_EXIT },
-	{ "SSL_free",             P_SSL_FREE,      P_SSL_EXIT },
-	{ "SSL_do_handshake",     P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_accept",           P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_connect",          P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_read",             P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_read_ex",          P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_peek",             P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_write",            P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_write_ex",         P_SSL_CALL,      P_SSL_EXIT },
-	{ "SSL_shutdown",         P_SSL_CALL,      P_SSL_EXIT },
+	{ "CRYPTO_free",          P_FREE,          P_NONE,            1 },
+	{ "CRYPTO_clear_free",    P_CLEAR_FREE,    P_CLEAR_FREE_EXIT, 1 },
+	{ "SSL_new",              P_SSL_NEW,       P_SSL_EXIT,        0 },
+	{ "SSL_free",             P_SSL_FREE,      P_SSL_EXIT,        1 },
+	{ "SSL_do_handshake",     P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_accept",           P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_connect",          P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_read",             P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_read_ex",          P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_peek",             P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_write",            P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_write_ex",         P_SSL_CALL,      P_SSL_EXIT,        1 },
+	{ "SSL_shutdown",         P_SSL_CALL,      P_SSL_EXIT,        1 },
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -165,6 +168,7 @@ int probe__open(struct probe **out, const struct probe_opts *o)
 	if (!p)
 		return -ENOMEM;
 	p->verbose = o->verbose;
+	p->entry_only = o->entry_only;
 	/* multi links first, quietly; kernels before 6.6 take per-function probes */
 	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : quiet);
 	err = open_load(p, o, true);
@@ -290,6 +294,26 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 	return 0;
 }
 
+/* File offset at which to probe spec's function in obj; false if obj lacks it. */
+static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_spec *spec,
+		      __u64 *off)
+{
+	const __u8 *code;
+	size_t len;
+	__u64 d;
+
+	if (elf_obj__func_code(obj->elf, spec->sym, off, &code, &len))
+		return false;
+	d = p->entry_only ? 0 : place_probe(code, len, spec->nargs);
+	if (d) {
+		p_debug("%s in %s: probe at +0x%llx, the first instruction the kernel emulates",
+			spec->sym, obj->path, (unsigned long long)d);
+		obj->moved++;
+	}
+	*off += d;
+	return true;
+}
+
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 {
 	__u64 off[NSPECS];
@@ -298,7 +322,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	int pass, err;
 
 	for (i = 0; i < NSPECS; i++)
-		has[i] = elf_obj__func_off(obj->elf, specs[i].sym, &off[i]) == 0;
+		has[i] = find_site(p, obj, &specs[i], &off[i]);
 	if (p->multi)
 		return attach_obj_multi(p, pid, obj, off, has);
 	/* returns first: an entry seen without its return would leave a scope open */

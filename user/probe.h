@@ -8,6 +8,7 @@
  * is kept and destroyed by probe__free(), so no probe outlives tlsmem.
  */
 #include <linux/types.h>
+#include <stdbool.h>
 
 struct probe;
 struct ssl_obj;
@@ -17,6 +18,7 @@ struct probe_opts {
 	__u32 stop_pid;			/* process stopped at loader events (-- COMMAND) */
 	__u64 ringbuf_bytes;		/* 0: the BPF object's default */
 	int verbose;
+	bool entry_only;		/* probe functions at their entry, never moved */
 };
 
 /* Opens and loads the BPF object. 0 or -errno; the reason is printed. */

@@ -458,7 +458,8 @@ static int outputs(struct session *s)
 
 static int start(struct session *s)
 {
-	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose };
+	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
+				 .entry_only = s->o->entry_probes };
 	__u64 t0 = now_ns();
 	int err;
 

@@ -29,6 +29,7 @@ struct ssl_obj {
 	__u64 dev, inode;
 	struct elf_obj *elf;		/* owned; freed by target__drop_elves() */
 	int nprobes;			/* probes attached in it */
+	int moved;			/* functions probed past their entry (see place.h) */
 	bool has_alloc;			/* defines CRYPTO_malloc or OPENSSL_malloc */
 	bool has_ssl;			/* defines SSL_new */
 	bool attached;

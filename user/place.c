@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Probe placement by disassembly; see place.h. */
+#include <capstone/capstone.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "place.h"
+
+#define PREFIX_MAX	16		/* instructions looked at before giving up */
+
+/* The instructions arch/x86/kernel/uprobes.c emulates instead of single-stepping. */
+static bool emulated(const __u8 *b, size_t n)
+{
+	if (n >= 1 && (b[0] == 0xe8 || b[0] == 0xe9 || b[0] == 0xeb))
+		return true;			/* call rel32, jmp rel32, jmp rel8 */
+	if (n >= 1 && b[0] >= 0x70 && b[0] <= 0x7f)
+		return true;			/* jcc rel8 */
+	if (n >= 2 && b[0] == 0x0f && b[1] >= 0x80 && b[1] <= 0x8f)
+		return true;			/* jcc rel32 */
+	if (n >= 1 && b[0] >= 0x50 && b[0] <= 0x57)
+		return true;			/* push rax..rdi */
+	if (n >= 2 && b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57)
+		return true;			/* push r8..r15 */
+	return false;
+}
+
+/* The 64-bit register a (sub)register belongs to, for the ones that matter here. */
+static int family(csh h, unsigned int reg)
+{
+	static const struct {
+		int full;
+		const char *names[4];
+	} fam[] = {
+		{ 0, { "rdi", "edi", "di", "dil" } },
+		{ 1, { "rsi", "esi", "si", "sil" } },
+		{ 2, { "rdx", "edx", "dx", "dl" } },
+		{ 3, { "rcx", "ecx", "cx", "cl" } },
+		{ 4, { "r8", "r8d", "r8w", "r8b" } },
+		{ 5, { "r9", "r9d", "r9w", "r9b" } },
+		{ 6, { "rsp", "esp", "sp", "spl" } },
+	};
+	const char *name = cs_reg_name(h, reg);
+	size_t i, j;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+		for (j = 0; j < 4; j++)
+			if (!__builtin_strcmp(name, fam[i].names[j]))
+				return fam[i].full;
+	return -1;
+}
+
+/* A prefix instruction that leaves the arguments, the stack and control flow alone. */
+static bool harmless(csh h, const cs_insn *in, unsigned int nargs)
+{
+	cs_regs rd, wr;
+	__u8 nrd, nwr, i;
+	const cs_x86 *x = &in->detail->x86;
+
+	for (i = 0; i < in->detail->groups_count; i++) {
+		__u8 g = in->detail->groups[i];
+
+		if (g == CS_GRP_JUMP || g == CS_GRP_CALL || g == CS_GRP_RET || g == CS_GRP_INT ||
+		    g == CS_GRP_IRET || g == CS_GRP_PRIVILEGE || g == CS_GRP_BRANCH_RELATIVE)
+			return false;
+	}
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE))
+			return false;
+	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr))
+		return false;
+	for (i = 0; i < nwr; i++) {
+		int f = family(h, wr[i]);
+
+		if (f == 6 || (f >= 0 && (unsigned int)f < nargs))
+			return false;
+	}
+	return true;
+}
+
+/* True when a relative branch in the function lands in (0, off]. */
+static bool branched_into(csh h, const __u8 *code, size_t len, __u64 off)
+{
+	const __u8 *p = code;
+	uint64_t addr = 0;
+	size_t left = len;
+	cs_insn *in = cs_malloc(h);
+	bool hit = false;
+
+	if (!in)
+		return true;
+	while (left && !hit) {
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			hit = true;		/* cannot read it all: cannot prove anything */
+			break;
+		}
+		for (__u8 i = 0; i < in->detail->x86.op_count; i++) {
+			const cs_x86_op *op = &in->detail->x86.operands[i];
+			bool rel = false;
+
+			for (__u8 g = 0; g < in->detail->groups_count; g++)
+				rel |= in->detail->groups[g] == CS_GRP_BRANCH_RELATIVE;
+			if (rel && op->type == X86_OP_IMM && op->imm > 0 && (__u64)op->imm <= off)
+				hit = true;
+		}
+	}
+	cs_free(in, 1);
+	return hit;
+}
+
+static __u64 first_emulated(csh h, const __u8 *code, size_t len, unsigned int nargs)
+{
+	const __u8 *p = code;
+	uint64_t addr = 0, at;
+	size_t left = len;
+	cs_insn *in = cs_malloc(h);
+	__u64 found = 0;
+	int n;
+
+	if (!in)
+		return 0;
+	for (n = 0; n < PREFIX_MAX && left; n++) {
+		at = addr;
+		if (emulated(code + at, len - at)) {
+			found = at;
+			break;
+		}
+		if (!cs_disasm_iter(h, &p, &left, &addr, in) || !harmless(h, in, nargs))
+			break;
+	}
+	cs_free(in, 1);
+	return found;
+}
+
+__u64 place_probe(const __u8 *code, size_t len, unsigned int nargs)
+{
+	__u64 off;
+	csh h;
+
+	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	off = first_emulated(h, code, len, nargs);
+	if (off && branched_into(h, code, len, off))
+		off = 0;
+	cs_close(&h);
+	return off;
+}
