@@ -43,7 +43,7 @@ struct thread {
 	__u32 next_free;
 	__u32 tid;
 	__u32 pid;
-	__u32 has_stash;		/* a block is between REALLOC_ENTER and REALLOC */
+	__u32 has_stash;		/* 1: a block is between REALLOC_ENTER and REALLOC; 2: an unknown one */
 	struct block stash;
 	__u64 *pending;			/* blocks allocated inside the current SSL_new */
 	size_t npending, cap;
@@ -189,6 +189,9 @@ static void add_live(struct model *m, const struct block *b)
 		m->t.ssl_blocks++;
 		if (!r->adopted)
 			m->t.ssl_new_bytes += b->size;
+	} else if (b->ssl_slot != NO_SSL && b->ssl_slot != PENDING_SSL) {
+		m->t.orphan_bytes += b->size;
+		m->t.orphan_blocks++;
 	}
 }
 
@@ -268,6 +271,21 @@ static void ssl_destroy(struct model *m, __u32 pid, __u64 ssl)
 	slab__put(&m->ssls, slot);
 }
 
+static int pending_push(struct thread *t, __u64 ptr)
+{
+	if (t->npending == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		__u64 *v = realloc(t->pending, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->pending = v;
+		t->cap = cap;
+	}
+	t->pending[t->npending++] = ptr;
+	return 0;
+}
+
 static int attribute(struct model *m, struct block *b, const struct tlsmem_hdr *h, __u64 ssl)
 {
 	struct thread *t;
@@ -279,17 +297,10 @@ static int attribute(struct model *m, struct block *b, const struct tlsmem_hdr *
 		t = thread_of(m, h->pid, h->tid);
 		if (!t)
 			return -ENOMEM;
-		if (t->npending == t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 32;
-			__u64 *v = realloc(t->pending, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			t->pending = v;
-			t->cap = cap;
-		}
-		t->pending[t->npending++] = b->ptr;
+		if (pending_push(t, b->ptr))
+			return -ENOMEM;
 		b->ssl_slot = PENDING_SSL;
+		b->ssl_serial = h->tid;		/* the thread inside SSL_new */
 		return 0;
 	}
 	if (!ssl)
@@ -391,14 +402,19 @@ static int on_realloc_enter(struct model *m, const struct tlsmem_short *e)
 
 	if (!t)
 		return -ENOMEM;
-	if (t->has_stash) {
+	if (t->has_stash == 1) {
 		/* the end of the previous realloc was lost: put its block back */
 		sub_live(m, &t->stash);
 		t->has_stash = 0;
 		insert_block(m, &t->stash);
 	}
-	if (!take_block(m, e->h.pid, e->ptr, &t->stash))
+	t->has_stash = 0;
+	if (!take_block(m, e->h.pid, e->ptr, &t->stash)) {
 		t->has_stash = 1;
+	} else if (e->ptr) {
+		t->stash.ptr = e->ptr;	/* entered with a block never seen */
+		t->has_stash = 2;
+	}
 	return 0;
 }
 
@@ -406,16 +422,22 @@ static int on_realloc(struct model *m, const struct tlsmem_alloc *e)
 {
 	struct thread *t = thread_of(m, e->h.pid, e->h.tid);
 	struct block b;
-	int known;
+	int known, entered;
 
 	if (!t)
 		return -ENOMEM;
-	known = t->has_stash && t->stash.ptr == e->old_ptr;
-	if (known)
+	entered = t->has_stash && t->stash.ptr == e->old_ptr;
+	known = entered && t->has_stash == 1;
+	if (known) {
 		b = t->stash;
-	else if (e->old_ptr && !take_block(m, e->h.pid, e->old_ptr, &b))
-		known = 1;		/* REALLOC_ENTER was lost */
+	} else if (t->has_stash == 1) {
+		/* the end of the previous realloc was lost: put its block back */
+		sub_live(m, &t->stash);
+		insert_block(m, &t->stash);
+	}
 	t->has_stash = 0;
+	if (!entered && e->old_ptr && !take_block(m, e->h.pid, e->old_ptr, &b))
+		known = 1;		/* REALLOC_ENTER was lost */
 
 	if (!e->old_ptr)
 		return e->ptr ? new_block(m, e) : 0;
@@ -437,6 +459,14 @@ static int on_realloc(struct model *m, const struct tlsmem_alloc *e)
 		return new_block(m, e);
 	sub_live(m, &b);
 	b.ptr = e->ptr;
+	if (b.ssl_slot == PENDING_SSL && e->ptr != e->old_ptr) {
+		struct thread *o = thread_of(m, e->h.pid, b.ssl_serial);
+
+		if (!o || pending_push(o, e->ptr)) {
+			insert_block(m, &b);
+			return -ENOMEM;
+		}
+	}
 	/* CRYPTO_clear_realloc shrinking in place keeps the allocation as it is */
 	if (!(e->h.aux == TLSMEM_FN_CLEAR_REALLOC && e->ptr == e->old_ptr && e->size <= b.size))
 		b.size = e->size;
@@ -466,7 +496,7 @@ static int on_ssl_new(struct model *m, const struct tlsmem_short *e)
 		if (!ix)
 			continue;
 		b = slab__at(&m->blocks, *ix);
-		if (b->ssl_slot != PENDING_SSL)
+		if (b->ssl_slot != PENDING_SSL || b->ssl_serial != e->h.tid)
 			continue;
 		sub_live(m, b);
 		b->ssl_slot = r ? slot : NO_SSL;
