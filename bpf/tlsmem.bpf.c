@@ -203,8 +203,15 @@ static __always_inline int free_enter(struct pt_regs *ctx, __u64 ptr, int counts
 	if (!t)
 		return 0;
 	drop_stale(t, sp);
-	if (ptr && t->ssl_depth && t->ssl_fn == TLSMEM_FN_SSL_FREE && ptr == t->ssl)
+	if (ptr && t->ssl_depth && t->ssl_fn == TLSMEM_FN_SSL_FREE && ptr == t->ssl &&
+	    !t->self_freed) {
+		/* announced before the memory goes back: SSL_new may reuse it at once */
+		struct ssl_key k = { .ssl = ptr, .pid = bpf_get_current_pid_tgid() >> 32 };
+
 		t->self_freed = 1;
+		bpf_map_delete_elem(&ssls, &k);
+		emit_short(TLSMEM_EV_SSL_FREE, 0, 1, ptr, ptr);
+	}
 	outer = !t->depth;
 	if (counts_depth) {
 		if (!t->depth++) {
@@ -265,13 +272,8 @@ static __always_inline int ssl_exit(__u64 ret)
 			bpf_map_update_elem(&ssls, &k, &one, BPF_ANY);
 		}
 		emit_short(TLSMEM_EV_SSL_NEW, 0, 0, ret, ret);
-	} else if (t->ssl_fn == TLSMEM_FN_SSL_FREE && t->ssl) {
-		if (t->self_freed) {
-			k.ssl = t->ssl;
-			bpf_map_delete_elem(&ssls, &k);
-		}
-		emit_short(TLSMEM_EV_SSL_FREE, 0, t->self_freed, t->ssl, t->ssl);
 	}
+	/* SSL_free's own event left when the object's memory was freed */
 	t->ssl = 0;
 	return 0;
 }

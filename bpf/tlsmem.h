@@ -16,7 +16,7 @@ enum tlsmem_kind {
 	TLSMEM_EV_REALLOC_ENTER,	/* struct tlsmem_short: ptr = old block */
 	TLSMEM_EV_REALLOC,		/* struct tlsmem_alloc: old_ptr -> ptr */
 	TLSMEM_EV_SSL_NEW,		/* struct tlsmem_short: ptr = new SSL * */
-	TLSMEM_EV_SSL_FREE,		/* struct tlsmem_short: ptr = SSL *, aux = 1 if freed */
+	TLSMEM_EV_SSL_FREE,		/* struct tlsmem_short: ptr = SSL * whose memory SSL_free releases, aux = 1 */
 	TLSMEM_EV_SSL_ADOPT,		/* struct tlsmem_short: ptr = SSL * seen first in a call */
 	TLSMEM_EV_MAPS_CHANGED,		/* struct tlsmem_short: the loader changed the link map */
 	TLSMEM_EV__MAX,
