@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "csv.h"
 #include "jsonw.h"
 #include "sites.h"
 #include "target.h"
@@ -256,4 +257,38 @@ int report_json(FILE *f, const struct summary *s)
 	jsonw__arr_close(w);
 	jsonw__obj_close(w);
 	return jsonw__free(w);
+}
+
+int report_sites_csv(FILE *f, const struct summary *s)
+{
+	static const char *const head[] = { "file", "line", "caller", "module", "live_blocks",
+					    "live_bytes", "allocs", "frees" };
+	struct csv_writer *w = csv_writer__new(f);
+	struct site_row *v;
+	size_t n, i;
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		csv_writer__field(w, head[i]);
+	csv_writer__end_row(w);
+	v = sorted_sites(s, &n);
+	for (i = 0; v && i < n; i++) {
+		struct site_name nm = { "?", 0, "?", "?" };
+
+		sites__name(s->sites, v[i].id, &nm);
+		csv_writer__field(w, nm.file);
+		csv_writer__u64(w, (__u64)(long long)nm.line);
+		csv_writer__field(w, nm.caller);
+		csv_writer__field(w, nm.module);
+		csv_writer__u64(w, v[i].st.live_blocks);
+		csv_writer__u64(w, v[i].st.live_bytes);
+		csv_writer__u64(w, v[i].st.allocs);
+		csv_writer__u64(w, v[i].st.frees);
+		csv_writer__end_row(w);
+	}
+	free(v);
+	err = csv_writer__free(w);
+	return err;
 }

@@ -33,6 +33,8 @@ double summary_bytes_per_ssl(const struct summary *s);
 /* No event lost or rejected: the figures are exact. */
 bool summary_complete(const struct summary *s);
 void report_text(FILE *f, const struct summary *s);
+/* The site table as CSV with a header row; 0 or -EIO. */
+int report_sites_csv(FILE *f, const struct summary *s);
 /* 0 or -EIO. */
 int report_json(FILE *f, const struct summary *s);
 

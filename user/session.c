@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "csv.h"
 #include "elfobj.h"
 #include "log.h"
 #include "model.h"
@@ -44,6 +45,16 @@ struct session {
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
 	__u64 rss_bytes;
 	bool live_text;			/* print the text report every interval */
+	FILE *csv;			/* -o: time series */
+	struct csv_writer *csv_w;
+	__u64 prev_allocs, prev_frees, prev_ns;
+	bool csv_failed;
+};
+
+static const char *const csv_columns[] = {
+	"time_s", "live_ssl", "ssl_created", "ssl_freed", "live_bytes", "live_blocks",
+	"allocs_per_s", "frees_per_s", "bytes_per_live_ssl", "rss_bytes", "events_lost", "flags",
+	"events_received", "ssl_adopted", "unknown_frees", "orphan_bytes", "complete",
 };
 
 static void on_signal(int sig)
@@ -378,6 +389,81 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->max_sites = 20;
 }
 
+/* Output files are opened before attaching: a bad path costs the target nothing. */
+static int open_outputs(struct session *s)
+{
+	size_t i;
+
+	if (!s->o->csv)
+		return 0;
+	s->csv = csv_open(s->o->csv);
+	s->csv_w = s->csv ? csv_writer__new(s->csv) : NULL;
+	if (!s->csv_w) {
+		p_err("cannot write the CSV file %s: %s", s->o->csv, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < sizeof(csv_columns) / sizeof(csv_columns[0]); i++)
+		csv_writer__field(s->csv_w, csv_columns[i]);
+	csv_writer__end_row(s->csv_w);
+	return 0;
+}
+
+static void csv_row(struct session *s)
+{
+	struct csv_writer *w = s->csv_w;
+	struct summary sum;
+	double dt;
+	__u64 now = now_ns();
+
+	fill_summary(s, &sum);
+	dt = (double)(now - s->prev_ns) / 1e9;
+	if (dt <= 0)
+		dt = 1;
+	csv_writer__double(w, sum.duration_s);
+	csv_writer__u64(w, sum.tot.ssl_live);
+	csv_writer__u64(w, sum.tot.ssl_created);
+	csv_writer__u64(w, sum.tot.ssl_freed);
+	csv_writer__u64(w, sum.tot.live_bytes);
+	csv_writer__u64(w, sum.tot.live_blocks);
+	csv_writer__double(w, (double)(sum.tot.allocs - s->prev_allocs) / dt);
+	csv_writer__double(w, (double)(sum.tot.frees - s->prev_frees) / dt);
+	csv_writer__double(w, summary_bytes_per_ssl(&sum));
+	csv_writer__u64(w, sum.rss_bytes);
+	csv_writer__u64(w, sum.events_lost);
+	csv_writer__field(w, "");
+	csv_writer__u64(w, sum.events_received);
+	csv_writer__u64(w, sum.tot.ssl_adopted);
+	csv_writer__u64(w, sum.tot.unknown_frees);
+	csv_writer__u64(w, sum.tot.orphan_bytes);
+	csv_writer__u64(w, summary_complete(&sum));
+	if (csv_writer__end_row(w) == -EIO && !s->csv_failed) {
+		p_warn("failed to write the CSV file %s", s->o->csv);
+		s->csv_failed = true;
+	}
+	s->prev_allocs = sum.tot.allocs;
+	s->prev_frees = sum.tot.frees;
+	s->prev_ns = now;
+}
+
+/* Rewritten whole every interval, through a rename: a reader never sees half a file. */
+static void sites_csv(struct session *s)
+{
+	char tmp[PATH_MAX];
+	struct summary sum;
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", s->o->sites_csv) >= (int)sizeof(tmp))
+		return;
+	f = csv_open(tmp);
+	if (!f)
+		return;
+	fill_summary(s, &sum);
+	err = report_sites_csv(f, &sum);
+	if (fclose(f) || err || rename(tmp, s->o->sites_csv))
+		unlink(tmp);
+}
+
 static void print_live(struct session *s)
 {
 	struct summary sum;
@@ -385,6 +471,16 @@ static void print_live(struct session *s)
 	fill_summary(s, &sum);
 	fputs("\033[H\033[2J", stdout);
 	report_text(stdout, &sum);
+}
+
+static void sample(struct session *s)
+{
+	if (s->csv_w)
+		csv_row(s);
+	if (s->o->sites_csv)
+		sites_csv(s);
+	if (s->live_text)
+		print_live(s);
 }
 
 static int loop(struct session *s)
@@ -412,11 +508,11 @@ static int loop(struct session *s)
 		next += interval;
 		if (!tick(s))
 			break;		/* every target exited */
-		if (s->live_text)
-			print_live(s);
+		sample(s);
 	}
 	reader__drain(s->rd);
 	tick(s);
+	sample(s);
 	return 0;
 }
 
@@ -464,6 +560,8 @@ static int start(struct session *s)
 	int err;
 
 	err = s->o->cmd ? setup_cmd(s) : setup_pids(s);
+	if (!err)
+		err = open_outputs(s);
 	if (err)
 		return err;
 	po.stop_pid = (__u32)s->child;
@@ -484,6 +582,7 @@ static int start(struct session *s)
 	if (attach_all(s))
 		return 1;
 	s->attach_ns = now_ns();
+	s->prev_ns = s->attach_ns;
 	say_attached(s, t0);
 	if (s->child_gate > 0 && write(s->child_gate, "x", 1) != 1) {
 		p_err("failed to start %s: %s", s->o->cmd[0], strerror(errno));
@@ -515,6 +614,12 @@ int session_run(const struct opts *o)
 	reader__free(s.rd);
 	probe__free(s.probe);
 	stop_child(&s);
+	if (csv_writer__free(s.csv_w) && !s.csv_failed && !rc) {
+		p_err("failed to write the CSV file %s", o->csv);
+		rc = 1;
+	}
+	if (s.csv && s.csv != stdout)
+		fclose(s.csv);
 	model__free(s.m);
 	sites__free(s.sites);
 	symcache__free(s.sc);
