@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Attach to a running gt_server and compare tlsmem's figures with the
+# server's own ground truth. tlsmem accounts from attach; the server's epoch
+# is bumped right after attach, so "live since the current epoch" in its state
+# file covers exactly what tlsmem saw (the server is idle in between).
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CONNS=3000
+THREADS=4
+HOLD=300
+BYTES=1000
+
+compare()
+{
+	local name=$1 filter=$2 truth=$3 got
+
+	got=$(json_get "$TMP/tlsmem.out" "$filter")
+	info "$name tlsmem=$got truth=$truth"
+	check_eq "$name" "$got" "$truth"
+}
+
+# settle PID STATE: waits until the server's connection threads are done
+# (they finish a moment after the client's last close)
+settle()
+{
+	for _ in $(seq 1 100); do
+		request_state "$1" "$2" USR2 || return 1
+		[ "$(state_get "$2" open_conns)" = $HOLD ] &&
+			[ "$(state_get "$2" ssl_free)" = $((CONNS - HOLD)) ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+e2e_require
+gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
+
+state=$TMP/state
+spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --state "$state"
+server=$LAST_PID
+if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
+	fail setup "gt_server did not start"
+	dump "$TMP/server.err"
+	e2e_finish
+fi
+port=$(awk '{ print $2; exit }' "$TMP/server.out")
+
+if ! start_tlsmem tlsmem -p "$server" --json; then
+	fail attach "no 'tlsmem: attached' line within 60 s"
+	dump "$TMP/tlsmem.err"
+	e2e_finish
+fi
+tlsmem=$LAST_PID
+pass attach
+
+if ! request_state "$server" "$state" USR1 || [ "$(state_get "$state" epoch)" != 1 ]; then
+	fail setup "gt_server did not start epoch 1"
+	e2e_finish
+fi
+
+spawn client "$TLS_CLIENT" --port "$port" --conns $CONNS --threads $THREADS \
+	--hold $HOLD --bytes $BYTES
+client=$LAST_PID
+if ! wait_for_line "$TMP/client.out" '^holding ' 600 "$client"; then
+	fail load "tls_client did not finish its connections"
+	dump "$TMP/client.out" "$TMP/client.err"
+	e2e_finish
+fi
+check_eq client_done "$(grep '^done ' "$TMP/client.out")" "done $CONNS ok 0 failed"
+check_eq client_holding "$(grep '^holding ' "$TMP/client.out")" "holding $HOLD"
+
+if ! settle "$server" "$state"; then
+	fail settle "server state did not reach open_conns=$HOLD ssl_free=$((CONNS - HOLD))"
+	cat "$state"
+fi
+
+# final truth; the server is idle from here on
+request_state "$server" "$state" USR2 || fail truth "no final state from gt_server"
+stop_tlsmem "$tlsmem"
+check_eq tlsmem_exit "$WAIT_RC" 0
+json=$TMP/tlsmem.out
+if ! json_get "$json" . >/dev/null || [ -z "$(json_get "$json" .heap.live_bytes)" ]; then
+	fail json "no valid JSON on tlsmem's stdout"
+	dump "$json" "$TMP/tlsmem.err"
+	e2e_finish
+fi
+
+compare live_bytes .heap.live_bytes "$(state_get "$state" live_bytes)"
+compare live_blocks .heap.live_blocks "$(state_get "$state" live_blocks)"
+compare ssl_live .ssl.live $HOLD
+compare ssl_created .ssl.created "$(state_get "$state" ssl_new)"
+compare ssl_freed .ssl.freed "$(state_get "$state" ssl_free)"
+compare events_lost .events.lost 0
+compare complete .complete true
+info "bytes_per_live_ssl tlsmem=$(json_get "$json" .heap.bytes_per_live_ssl)" \
+	"allocs=$(json_get "$json" .heap.allocs) frees=$(json_get "$json" .heap.frees)" \
+	"unknown_frees=$(json_get "$json" .heap.unknown_frees)" \
+	"events=$(json_get "$json" .events.received)"
+
+# the target keeps serving once the probes are gone
+if is_alive "$server" &&
+   timeout 30 "$TLS_CLIENT" --port "$port" --conns 1 </dev/null >/dev/null 2>"$TMP/after.err"; then
+	pass server_survives
+else
+	fail server_survives "gt_server dead or not serving after tlsmem exited"
+	dump "$TMP/after.err" "$TMP/server.err"
+fi
+e2e_finish
