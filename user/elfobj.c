@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "elfobj.h"
+#include "fileio.h"
 
 #define ELF_MAX_BYTES		(1ull << 30)
 #define ELF_MAX_SYMS		(4u << 20)	/* node has ~185k */
@@ -86,45 +87,6 @@ out:
 	return fd;
 }
 
-/* Reads fd to EOF; st_size is only a hint, the file may change meanwhile. */
-static int read_fd(int fd, __u64 hint, char **out, size_t *out_len)
-{
-	size_t len = 0, cap = (size_t)(hint < ELF_MAX_BYTES ? hint : ELF_MAX_BYTES) + 1;
-	char *buf = NULL, *nbuf;
-	ssize_t n;
-
-	for (;;) {
-		if (len > ELF_MAX_BYTES) {
-			free(buf);
-			return -EFBIG;
-		}
-		if (!buf || len == cap) {
-			if (buf)	/* stop one byte past the limit */
-				cap = cap > ELF_MAX_BYTES / 2 ? ELF_MAX_BYTES + 1 : cap * 2;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			n = -errno;
-			free(buf);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 static int read_file(const char *path, char **img, size_t *len)
 {
 	struct stat st;
@@ -133,7 +95,7 @@ static int read_file(const char *path, char **img, size_t *len)
 	fd = open_regular(path, &st);
 	if (fd < 0)
 		return fd;
-	err = read_fd(fd, (__u64)st.st_size, img, len);
+	err = read_fd_all(fd, (size_t)st.st_size, ELF_MAX_BYTES, img, len);
 	close(fd);
 	return err;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "procmaps.h"
 
 #define MAPS_MAX_BYTES	(256u << 20)	/* far above any real maps file */
@@ -215,44 +216,6 @@ fail:
 	return err;
 }
 
-/* Reads fd to EOF into a malloc'd buffer of at most max bytes. */
-static int read_all(int fd, char **out, size_t *out_len, size_t max)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nbuf;
-	ssize_t n;
-
-	for (;;) {
-		if (len == cap) {
-			if (cap >= max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap = cap ? cap * 2 : MAPS_READ_CHUNK;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			n = -errno;
-			free(buf);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 int procmaps_read(int pid, struct map_list *out)
 {
 	char path[64], *buf = NULL;
@@ -265,7 +228,7 @@ int procmaps_read(int pid, struct map_list *out)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = read_all(fd, &buf, &len, MAPS_MAX_BYTES);
+	err = read_fd_all(fd, MAPS_READ_CHUNK, MAPS_MAX_BYTES, &buf, &len);
 	close(fd);
 	if (!err)
 		err = procmaps_parse(buf, len, out);
