@@ -1,12 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Growth detection; see growth.h for the method. The history is a ring of
- * rows, one per kept sample, each with the global figures and an array of
+ * Growth detection; see growth.h for the API. The history is a ring of rows,
+ * one per kept sample, each with the global figures and an array of
  * (blocks, bytes - base) per site. Sums over the rows in the window (of each
  * series, of squares and of cross products) are kept exactly in 128-bit
  * integers: added when a row enters, subtracted when it leaves, so they never
- * drift, and each least-squares fit costs O(1) per site. Pure C; no I/O, no
- * clock, no globals.
+ * drift, and each least-squares fit costs O(1) per site, O(sites) a sample
+ * whatever the window. Pure C; no I/O, no clock, no globals.
+ *
+ * Method. Every fit is least squares over the window: the samples of the
+ * last window_s seconds, and at least min_samples of them. Noise that
+ * wanders (a site drifting at random stays above or below any line for long
+ * stretches) is discounted: t-statistics use a Newey-West (Bartlett, lags up
+ * to n/4) long-run variance of the residuals, and a trend must show in every
+ * quarter of the window.
+ * - leak-per-connection: a site's live blocks y are fitted as
+ *   y = a + b*ssl_live + k*ssl_freed. Per-connection buffers that are
+ *   released follow ssl_live (b); a leak follows the cumulative frees (k).
+ *   Raised when, on min_samples consecutive samples: >= min_conns SSL
+ *   objects were freed in the window; k >= 0.02 blocks per connection and
+ *   k * freed >= 8 blocks; R^2 >= 0.95; ssl_freed explains >= 80% of what
+ *   ssl_live alone leaves (so when the two are collinear, as when churn goes
+ *   on while the held-open count grows, the simpler explanation, ssl_live,
+ *   wins); ssl_freed fits clearly better than time, its residual sum of
+ *   squares <= 80% of time's (growth with time, or a steady connection rate
+ *   that cannot tell them apart, is reported as growth); t(k) >= 10; each
+ *   quarter's mean above the previous by >= half what k predicts. Figures:
+ *   k, the size of the leaked blocks (the same fit on bytes, over k), bytes
+ *   per hour at the window's connection rate.
+ * - growth: OpenSSL live bytes, less the sites an active leak or cache flag
+ *   explains, fitted as a + c*ssl_live + g*t: g is the growth that live SSL
+ *   objects do not explain (whether ssl_live is flat or not). Strong
+ *   evidence: g >= the floor, max(32 KiB/h, 1%/h of the live bytes),
+ *   t(g) >= 6, each quarter up by >= a quarter of what g predicts, and the
+ *   latest half's slope >= 0.3 g. Weak evidence: g >= half the floor,
+ *   t(g) >= 3, latest half's slope >= 0.1 g. Raised on strong evidence after
+ *   weak evidence has held for a whole window (at once when t >= 12 and
+ *   g >= 4 floors); names the three sites growing fastest by the same fit
+ *   per site (t >= 3).
+ * - ssl-outlives-socket: ssl_live > 2 * open_sockets + 16 for 30 s; silent
+ *   while open_sockets is unknown.
+ * - cache: a site the caller marks as OpenSSL's session cache is never a
+ *   leak: passing the leak test, it is reported as GROWTH_CACHE,
+ *   informational.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,11 +59,12 @@
 
 #define LEAK_K_MIN		0.02	/* blocks per connection */
 #define LEAK_MIN_BLOCKS		8.0	/* growth the fit must account for in the window */
-#define LEAK_R2_MIN		0.9
+#define LEAK_R2_MIN		0.95
 #define LEAK_PARTIAL_MIN	0.8	/* share of what ssl_live leaves that ssl_freed explains */
-#define LEAK_TIME_BETTER	0.8	/* time wins when its residual is below this share of ours */
-#define LEAK_QUARTER_RAISE	0.5	/* last quarter over first, as a share of k * freed */
-#define LEAK_QUARTER_KEEP	0.25
+#define LEAK_VS_TIME		0.8	/* our residual at most this share of time's */
+#define LEAK_QUARTER_RAISE	0.5	/* each quarter over the previous, share of k * freed */
+#define LEAK_QUARTER_KEEP	0.25	/* last quarter over the first, likewise */
+#define LEAK_T_MIN		10.0	/* t-statistic of k, corrected for autocorrelation */
 
 #define GROWTH_T_RAISE		6.0
 #define GROWTH_T_KEEP		3.0
@@ -35,13 +72,17 @@
 #define GROWTH_MIN_PER_H	(32.0 * 1024)
 #define GROWTH_HALF_RAISE	0.3	/* latest half's slope, as a share of the window's */
 #define GROWTH_HALF_KEEP	0.1
+#define GROWTH_QUARTER_RAISE	0.25	/* each quarter over the previous, as a share of g */
+#define GROWTH_CONFIRM		1.0	/* windows of weaker evidence before a first raise */
+#define GROWTH_T_FAST		12.0	/* ... unless t >= this */
+#define GROWTH_FAST		4.0	/* ... and the growth >= this many floors */
 #define CONTRIB_T_MIN		3.0
 
 #define SOCK_FACTOR		2
 #define SOCK_SLACK		16
 #define SOCK_HOLD_S		30.0
 
-#define COLLINEAR		1e-9	/* 1 - r^2 between two regressors below this: one regressor */
+#define COLLINEAR		1e-9	/* 1 - r^2 of two regressors below this: one regressor */
 #define NO_FLAG			UINT32_MAX
 #define MS_PER_H		3.6e6
 
@@ -77,6 +118,7 @@ struct site {
 	__u64 bytes, blocks;		/* at the latest sample */
 	__u64 ref_bytes, ref_blocks;	/* at the baseline */
 	__u32 flag;			/* its leak or cache flag, or NO_FLAG */
+	__u32 pass;			/* consecutive samples passing the leak test */
 	__u8 cache;
 };
 
@@ -93,11 +135,17 @@ struct growth {
 	struct ent *spare;		/* the buffer of the last row that left */
 	__u32 spare_cap;
 	struct gsums gs;
+	double resid[GROWTH_HIST_MAX];	/* scratch: residuals or series of the fit under test */
+	double xs[GROWTH_HIST_MAX];	/* scratch: its regressor */
 	struct site *sites;
 	__u32 nsites, sites_cap;
 	struct growth_flag *flags;
 	size_t nflags, flags_cap;
+	__u32 *expl;			/* sites an active leak or cache flag explains */
+	size_t nexpl;			/* holds flags_cap ids */
 	__u32 growth_flag, sock_flag;
+	__u32 growth_pass;		/* consecutive samples passing the growth test */
+	double growth_pass_s;		/* since when */
 	bool sock_run;
 	double sock_since;
 };
@@ -164,6 +212,7 @@ void growth__free(struct growth *g)
 	free(g->spare);
 	free(g->sites);
 	free(g->flags);
+	free(g->expl);
 	free(g);
 }
 
@@ -389,7 +438,11 @@ static struct growth_flag *flag_new(struct growth *g, enum growth_kind kind, __u
 
 	if (g->nflags == g->flags_cap) {
 		size_t cap = g->flags_cap ? 2 * g->flags_cap : 8;
+		__u32 *e = realloc(g->expl, cap * sizeof(*e));
 
+		if (!e)
+			return NULL;
+		g->expl = e;
 		f = realloc(g->flags, cap * sizeof(*f));
 		if (!f)
 			return NULL;
@@ -423,23 +476,51 @@ static bool flag_active(const struct growth *g, __u32 ix)
 
 /* ---- leak-per-connection and cache ---- */
 
-/* Last quarter's mean blocks above the first's by >= frac * k * the frees between them. */
-static bool quarter_rise(const struct growth *g, __u32 id, double k, double frac)
+/*
+ * The means of v over the four quarters of the window rise by >= frac * c
+ * times the rise of the means of x: from each quarter to the next (every),
+ * or from the first to the last; and the last is above the first.
+ */
+static bool rises(const double *v, const double *x, __u32 n, double c, double frac, bool every)
 {
-	__u32 q = g->nrows / 4 ? g->nrows / 4 : 1, i;
-	double y1 = 0, y4 = 0, b1 = 0, b4 = 0;
+	double vm[4] = { 0 }, xm[4] = { 0 };
+	__u32 q, i;
 
-	for (i = 0; i < q; i++) {
-		const struct row *r1 = row_at(g, i), *r4 = row_at(g, g->nrows - 1 - i);
+	if (n < 4)
+		return false;
+	for (q = 0; q < 4; q++) {
+		__u32 lo = q * n / 4, hi = (q + 1) * n / 4;
 
-		y1 += ent_blocks(r1, id);
-		y4 += ent_blocks(r4, id);
-		b1 += r1->freed;
-		b4 += r4->freed;
+		for (i = lo; i < hi; i++) {
+			vm[q] += v[i];
+			xm[q] += x[i];
+		}
+		vm[q] /= hi - lo;
+		xm[q] /= hi - lo;
 	}
-	return y4 > y1 && y4 - y1 >= frac * k * (b4 - b1);
+	if (vm[3] <= vm[0])
+		return false;
+	if (!every)
+		return vm[3] - vm[0] >= frac * c * (xm[3] - xm[0]);
+	for (q = 1; q < 4; q++)
+		if (vm[q] - vm[q - 1] < frac * c * (xm[q] - xm[q - 1]))
+			return false;
+	return true;
 }
 
+/* rises() for a site's blocks against ssl_freed. */
+static bool blocks_rise(struct growth *g, __u32 id, double k, double frac, bool every)
+{
+	__u32 i;
+
+	for (i = 0; i < g->nrows; i++) {
+		const struct row *r = row_at(g, i);
+
+		g->resid[i] = ent_blocks(r, id);
+		g->xs[i] = r->freed;
+	}
+	return rises(g->resid, g->xs, g->nrows, k, frac, every);
+}
 
 /* Centered figures of one site: y its blocks, z its bytes, against the window's a, b, t. */
 struct scov {
@@ -463,26 +544,70 @@ static void site_cov(const struct growth *g, __u32 id, struct scov *c)
 	c->tz = cov(n, s->zt, gs->t, s->z);
 }
 
-/* The regression part of the leak test: on success *k and *r2 are set. */
-static bool leak_fit(const struct win *w, const struct scov *c, double *k, double *r2)
+/*
+ * What a t-statistic is worth when the residuals e[0..n) of its fit are
+ * autocorrelated: sqrt(gamma0 / lrv), lrv the long-run variance by the
+ * Bartlett kernel (Newey-West) over lags up to n / 4, never above 1. A site
+ * drifting at random sits above or below any line for long stretches, and
+ * its plain t-statistic grows with the window however little it means.
+ */
+static double lrv_factor(const double *e, __u32 n)
+{
+	__u32 lags = n / 4, i, j;
+	double g0 = 0, lrv;
+
+	for (i = 0; i < n; i++)
+		g0 += e[i] * e[i];
+	if (g0 <= 0)
+		return 1;
+	lrv = g0;
+	for (j = 1; j <= lags; j++) {
+		double gj = 0;
+
+		for (i = j; i < n; i++)
+			gj += e[i] * e[i - j];
+		lrv += 2 * (1 - (double)j / (lags + 1)) * gj;
+	}
+	return lrv > g0 ? sqrt(g0 / lrv) : 1;
+}
+
+/* t-statistic of the slope on ssl_freed of fit f of a site's blocks, corrected. */
+static double leak_tstat(struct growth *g, __u32 id, const struct fit *f)
+{
+	double n = g->nrows, abar = (double)g->gs.a / n, bbar = (double)g->gs.b / n;
+	double ybar = (double)g->sites[id].s.y / n;
+	__u32 i;
+
+	if (f->se_v <= 0)
+		return INFINITY;
+	for (i = 0; i < g->nrows; i++) {
+		const struct row *r = row_at(g, i);
+
+		g->resid[i] = ent_blocks(r, id) - ybar - f->cu * (r->ssl_live - abar) -
+			      f->cv * (r->freed - bbar);
+	}
+	return f->cv / f->se_v * lrv_factor(g->resid, g->nrows);
+}
+
+/* The regression part of the leak test: on success f is the fit and *r2 its R^2. */
+static bool leak_fit(const struct win *w, const struct scov *c, struct fit *f, double *r2)
 {
 	double sse_u, partial;
-	struct fit f, ft;
+	struct fit ft;
 
 	if (c->yy <= 0)
 		return false;
-	fit2(w->aa, w->bb, w->ab, c->ay, c->by, c->yy, w->n, &f);
-	if (f.collinear || f.cv < LEAK_K_MIN || f.cv * w->freed < LEAK_MIN_BLOCKS)
+	fit2(w->aa, w->bb, w->ab, c->ay, c->by, c->yy, w->n, f);
+	if (f->collinear || f->cv < LEAK_K_MIN || f->cv * w->freed < LEAK_MIN_BLOCKS)
 		return false;
-	*k = f.cv;
-	*r2 = 1 - f.sse / c->yy;
+	*r2 = 1 - f->sse / c->yy;
 	sse_u = w->aa > 0 ? fmax(c->yy - c->ay * c->ay / w->aa, 0) : c->yy;
-	partial = sse_u > 0 ? (sse_u - f.sse) / sse_u : 0;
+	partial = sse_u > 0 ? (sse_u - f->sse) / sse_u : 0;
 	if (*r2 < LEAK_R2_MIN || partial < LEAK_PARTIAL_MIN)
 		return false;
-	/* growth that follows the clock better than the frees is not per connection */
+	/* per connection only if the frees fit clearly better than the clock */
 	fit2(w->aa, w->tt, w->at, c->ay, c->ty, c->yy, w->n, &ft);
-	return ft.sse >= LEAK_TIME_BETTER * f.sse - 1e-9 * c->yy;
+	return f->sse <= LEAK_VS_TIME * ft.sse + 1e-9 * c->yy;
 }
 
 static int leak_raise(struct growth *g, const struct win *w, __u32 id, const struct scov *c,
@@ -520,20 +645,29 @@ static int leak_detect(struct growth *g, const struct win *w, double t_s)
 		return 0;
 	for (id = 0; id < g->nsites; id++) {
 		struct site *st = &g->sites[id];
-		double k = 0, r2 = 0;
+		double r2 = 0;
 		struct scov c;
+		struct fit f;
 
-		if (cov(g->nrows, st->s.yy, st->s.y, st->s.y) <= 0 && !flag_active(g, st->flag))
+		if (cov(g->nrows, st->s.yy, st->s.y, st->s.y) <= 0 && !flag_active(g, st->flag)) {
+			st->pass = 0;
 			continue;
-		site_cov(g, id, &c);
-		if (leak_fit(w, &c, &k, &r2) && quarter_rise(g, id, k, LEAK_QUARTER_RAISE)) {
-			if (leak_raise(g, w, id, &c, k, r2, t_s))
-				err = -ENOMEM;
-		} else if (flag_active(g, st->flag) &&
-			   !quarter_rise(g, id, g->flags[st->flag].blocks_per_conn,
-					 LEAK_QUARTER_KEEP)) {
-			g->flags[st->flag].active = false;
 		}
+		site_cov(g, id, &c);
+		if (leak_fit(w, &c, &f, &r2) && leak_tstat(g, id, &f) >= LEAK_T_MIN &&
+		    blocks_rise(g, id, f.cv, LEAK_QUARTER_RAISE, true)) {
+			if (st->pass < UINT32_MAX)
+				st->pass++;
+			if ((st->pass >= g->min_samples || flag_active(g, st->flag)) &&
+			    leak_raise(g, w, id, &c, f.cv, r2, t_s))
+				err = -ENOMEM;
+			continue;
+		}
+		st->pass = 0;
+		if (flag_active(g, st->flag) &&
+		    !blocks_rise(g, id, g->flags[st->flag].blocks_per_conn, LEAK_QUARTER_KEEP,
+				 false))
+			g->flags[st->flag].active = false;
 	}
 	return err;
 }
@@ -545,6 +679,7 @@ struct gfit {
 	double tstat, r2;
 	double half_ms;			/* the same slope over the latest half of the window */
 	double mean;			/* mean bytes fitted */
+	bool steady;			/* rising from quarter to quarter of the window */
 };
 
 /* Live bytes of a row, less the sites an active leak or cache flag explains. */
@@ -553,14 +688,10 @@ static double row_unexplained(const struct growth *g, const struct row *r)
 	double y = r->live_bytes;
 	size_t i;
 
-	for (i = 0; i < g->nflags; i++) {
-		const struct growth_flag *f = &g->flags[i];
-		const struct site *st;
+	for (i = 0; i < g->nexpl; i++) {
+		const struct site *st = &g->sites[g->expl[i]];
 
-		if (!f->active || (f->kind != GROWTH_LEAK_PER_CONN && f->kind != GROWTH_CACHE))
-			continue;
-		st = &g->sites[f->site];
-		y -= (double)st->base + ent_dbytes(r, f->site, st->base);
+		y -= (double)st->base + ent_dbytes(r, g->expl[i], st->base);
 	}
 	return y;
 }
@@ -589,7 +720,7 @@ static double half_slope(const struct growth *g, __u32 from, double cu)
 	return tt > 0 ? ty / tt : 0;
 }
 
-static void growth_fit(const struct growth *g, const struct win *w, struct gfit *out)
+static void growth_fit(struct growth *g, const struct win *w, struct gfit *out)
 {
 	double abar = (double)g->gs.a / w->n, tbar = (double)g->gs.t / w->n;
 	double ybar = 0, yy = 0, ay = 0, ty = 0, sse_u;
@@ -608,12 +739,26 @@ static void growth_fit(const struct growth *g, const struct win *w, struct gfit 
 		ty += (r->t_ms - tbar) * dy;
 	}
 	fit2(w->aa, w->tt, w->at, ay, ty, yy, w->n, &f);
+	for (i = 0; i < g->nrows; i++) {
+		const struct row *r = row_at(g, i);
+
+		g->resid[i] = row_unexplained(g, r) - ybar - f.cu * (r->ssl_live - abar) -
+			      f.cv * (r->t_ms - tbar);
+	}
 	out->g_ms = f.cv;
-	out->tstat = f.se_v > 0 ? f.cv / f.se_v : (f.cv > 0 ? INFINITY : 0);
+	out->tstat = f.se_v > 0 ? f.cv / f.se_v * lrv_factor(g->resid, g->nrows) :
+		     (f.cv > 0 ? INFINITY : 0);
 	sse_u = w->aa > 0 ? fmax(yy - ay * ay / w->aa, 0) : yy;
 	out->r2 = sse_u > 0 ? (sse_u - f.sse) / sse_u : 0;
 	out->mean = ybar;
 	out->half_ms = half_slope(g, g->nrows / 2, f.cu);
+	for (i = 0; i < g->nrows; i++) {
+		const struct row *r = row_at(g, i);
+
+		g->resid[i] = row_unexplained(g, r) - f.cu * r->ssl_live;
+		g->xs[i] = r->t_ms;
+	}
+	out->steady = rises(g->resid, g->xs, g->nrows, f.cv, GROWTH_QUARTER_RAISE, true);
 }
 
 /* The three sites growing fastest beyond their ssl_live share, among those not explained. */
@@ -658,29 +803,52 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 {
 	struct growth_flag *f;
 	double per_h, floor_h;
+	bool weak, strong;
 	struct gfit gf;
+	size_t i;
 
+	g->nexpl = 0;
+	for (i = 0; i < g->nflags; i++) {
+		f = &g->flags[i];
+		if (f->active && (f->kind == GROWTH_LEAK_PER_CONN || f->kind == GROWTH_CACHE))
+			g->expl[g->nexpl++] = f->site;
+	}
 	growth_fit(g, w, &gf);
 	per_h = gf.g_ms * MS_PER_H;
 	floor_h = fmax(GROWTH_MIN_PER_H, GROWTH_REL_PER_H * gf.mean);
-	if (per_h >= floor_h && gf.tstat >= GROWTH_T_RAISE &&
-	    gf.half_ms >= GROWTH_HALF_RAISE * gf.g_ms) {
-		f = flag_get(g, GROWTH_GROWTH, UINT32_MAX, t_s, &g->growth_flag);
-		if (!f)
-			return -ENOMEM;
-		f->active = true;
-		f->last_s = t_s;
-		f->conns = w->freed;
-		f->bytes_per_hour = per_h;
-		f->r2 = gf.r2;
-		f->tstat = gf.tstat;
-		f->ssl_live = g->ssl_live;
-		top_sites(g, w, f);
-	} else if (flag_active(g, g->growth_flag) &&
-		   !(gf.g_ms > 0 && gf.tstat >= GROWTH_T_KEEP &&
-		     gf.half_ms >= GROWTH_HALF_KEEP * gf.g_ms)) {
-		g->flags[g->growth_flag].active = false;
+	weak = gf.g_ms > 0 && per_h >= 0.5 * floor_h && gf.tstat >= GROWTH_T_KEEP &&
+	       gf.half_ms >= GROWTH_HALF_KEEP * gf.g_ms;
+	strong = per_h >= floor_h && gf.tstat >= GROWTH_T_RAISE && gf.steady &&
+		 gf.half_ms >= GROWTH_HALF_RAISE * gf.g_ms;
+	if (!weak) {
+		g->growth_pass = 0;
+		if (flag_active(g, g->growth_flag))
+			g->flags[g->growth_flag].active = false;
+		return 0;
 	}
+	if (!g->growth_pass)
+		g->growth_pass_s = t_s;
+	if (g->growth_pass < UINT32_MAX)
+		g->growth_pass++;
+	if (!strong)
+		return 0;
+	/* a first raise needs weak evidence held for a window, unless it is overwhelming */
+	if (!flag_active(g, g->growth_flag) &&
+	    (g->growth_pass < g->min_samples ||
+	     (t_s - g->growth_pass_s < GROWTH_CONFIRM * g->window_ms / 1000.0 &&
+	      (gf.tstat < GROWTH_T_FAST || per_h < GROWTH_FAST * floor_h))))
+		return 0;
+	f = flag_get(g, GROWTH_GROWTH, UINT32_MAX, t_s, &g->growth_flag);
+	if (!f)
+		return -ENOMEM;
+	f->active = true;
+	f->last_s = t_s;
+	f->conns = w->freed;
+	f->bytes_per_hour = per_h;
+	f->r2 = gf.r2;
+	f->tstat = gf.tstat;
+	f->ssl_live = g->ssl_live;
+	top_sites(g, w, f);
 	return 0;
 }
 
@@ -860,6 +1028,6 @@ size_t growth__bytes(const struct growth *g)
 		sum += (size_t)row_at(g, i)->cap * sizeof(struct ent);
 	sum += (size_t)g->spare_cap * sizeof(struct ent);
 	sum += (size_t)g->sites_cap * sizeof(struct site);
-	sum += g->flags_cap * sizeof(struct growth_flag);
+	sum += g->flags_cap * (sizeof(struct growth_flag) + sizeof(*g->expl));
 	return sum;
 }

@@ -12,46 +12,23 @@
  * baseline, like a heap-profile diff. Pure C: no libbpf, no I/O, no clock
  * (time comes from the samples), no globals.
  *
- * Method. The detectors fit least squares over the window (window_s, and at
- * least min_samples samples), from exact running sums, so every sample costs
- * O(sites) whatever the window.
- * - leak-per-connection: a site's live blocks y are fitted as
- *   y = a + b*ssl_live + k*ssl_freed. Per-connection buffers that are
- *   released follow ssl_live (b); a leak follows the cumulative frees (k).
- *   A flag needs >= min_conns SSL objects freed and >= min_samples samples in
- *   the window, k >= 0.02 blocks per connection, k * freed >= 8 blocks,
- *   R^2 >= 0.9, ssl_freed explaining >= 80% of what ssl_live leaves
- *   unexplained (partial R^2: when ssl_live and ssl_freed are collinear, as
- *   when churn goes on while the held-open count grows, the simpler
- *   explanation, ssl_live, wins), ssl_freed fitting at least as well as time
- *   does (growth with time is not growth per connection), and the last
- *   quarter of the window above the first by >= half what k predicts.
- *   Figures: k, the leaked block size (the same fit on bytes, divided by k),
- *   bytes per hour at the window's connection rate.
- * - growth: OpenSSL live bytes, less the sites already flagged as a leak or
- *   a cache, fitted as a + c*ssl_live + g*t: g is the growth that live SSL
- *   objects do not explain. A flag needs a t-statistic >= 6, g >= 1% of the
- *   live bytes and >= 32 KiB per hour, and the latest half of the window
- *   still rising (>= 30% of g), so a cache that filled and went flat is not
- *   growth. The top three sites by the same per-site fit are named.
- * - ssl-outlives-socket: ssl_live > 2 * open_sockets + 16, held for 30 s.
- * - cache: a site the caller marks as OpenSSL's session cache that passes the
- *   leak-per-connection test is reported as GROWTH_CACHE (informational),
- *   never as a leak.
- * Flags are never removed: a flag stays in the list, with the figures of the
- *   last time its evidence held, and is marked inactive when the window
- *   contradicts it (a leak or cache site whose blocks stopped rising while
- *   >= min_conns connections were freed, growth no longer significant or no
- *   longer rising, sockets back in line). Hence a bounded cache that is not
- *   marked may be flagged as a leak while it fills; its flag turns inactive
- *   once the site has been flat for about a window.
+ * The method is described at the top of growth.c.
+ *
+ * Flags are never removed: a flag stays in the list with the figures of the
+ * last sample its evidence held, and is marked inactive when the window
+ * contradicts it: a leak or cache site whose last quarter is not above its
+ * first by a quarter of what k predicts while >= min_conns were freed,
+ * growth without its weak evidence, sockets back in line. So a bounded
+ * cache that is not marked can be flagged as a leak while it fills (it
+ * cannot be told apart then); its flag turns inactive once the site has been
+ * flat for about a window, and growth__any() reports active flags only.
  *
  * Memory: at most GROWTH_HIST_MAX samples of history (samples closer than
  * window_s / GROWTH_ROWS_PER_WINDOW apart are not kept in it), each holding
- * GROWTH_SITE_SAMPLE_BYTES per site, plus about 200 bytes of running sums per
- * site. Within a window a site's bytes are kept as a 32-bit offset from a
- * per-site base: a site whose live bytes swing by more than 2 GiB within one
- * window is clamped.
+ * GROWTH_SITE_SAMPLE_BYTES per site, plus about 220 bytes of running sums and
+ * figures per site. Within a window a site's bytes are kept as a 32-bit
+ * offset from a per-site base: a site whose live bytes swing by more than
+ * 2 GiB within one window is clamped.
  */
 #include <linux/types.h>
 #include <stdbool.h>
@@ -80,7 +57,8 @@ struct growth_sample {
 	__u64 open_sockets;		/* UINT64_MAX: unknown */
 	__u32 nsites;			/* sites[0..nsites), indexed by site id; never shrinks */
 	const struct site_stats *sites;
-	const __u8 *site_is_cache;	/* per site id, non-zero: OpenSSL's session cache; may be NULL */
+	const __u8 *site_is_cache;	/* per site id, non-zero: OpenSSL's session cache;
+					 * may be NULL */
 };
 
 enum growth_kind {
@@ -93,13 +71,14 @@ enum growth_kind {
 struct growth_flag {
 	enum growth_kind kind;
 	__u32 site;			/* site id, or UINT32_MAX for the whole process */
-	bool active;			/* the latest window still supports it */
+	bool active;			/* not contradicted by the latest window */
 	double since_s;			/* when first raised */
 	double last_s;			/* latest sample at which its evidence held */
 	double blocks_per_conn;		/* leak, cache: slope k */
 	double bytes_per_block;		/* leak, cache: size of the blocks that pile up */
 	double conns;			/* SSL objects freed within the evidence's window */
-	double bytes_per_hour;		/* leak, cache, growth: projected growth at the observed rate */
+	double bytes_per_hour;		/* leak, cache, growth: projected growth at the
+					 * observed rate */
 	double r2;			/* leak, cache: R^2 of the fit; growth: share of the
 					 * variance left by ssl_live that time explains */
 	double tstat;			/* growth: t-statistic of the slope */
@@ -108,16 +87,23 @@ struct growth_flag {
 	double ssl_live, sockets;	/* ssl-outlives-socket; ssl_live also for growth */
 };
 
-/* Returns a detector with no history, or NULL + errno (EINVAL for bad params, ENOMEM). p may be NULL. */
+/*
+ * Returns a detector with no history, or NULL + errno (EINVAL for bad params,
+ * ENOMEM). p may be NULL: defaults.
+ */
 struct growth *growth__new(const struct growth_params *p);
 /* Frees g and everything it holds. NULL-safe. */
 void growth__free(struct growth *g);
 
 /*
  * Adds one sample (copies what it needs from s, which the caller keeps
- * owning) and runs the detectors. 0; -EINVAL when t_s does not increase or
- * nsites shrinks (nothing changes); -ENOMEM when memory runs out (the sample
- * is dropped, or a new flag is not recorded; the state stays consistent).
+ * owning) and runs the detectors. A sample closer than window_s /
+ * GROWTH_ROWS_PER_WINDOW to the last one kept in the history only updates
+ * the sites' figures and the socket detector. 0; -EINVAL (nothing changes)
+ * when t_s is not finite or does not increase, nsites shrinks, sites is NULL
+ * with nsites > 0, or ssl_freed is below the first sample's; -ENOMEM when
+ * memory runs out (the sample is dropped, or a new flag is not recorded; the
+ * state stays consistent).
  */
 int growth__add(struct growth *g, const struct growth_sample *s);
 
@@ -128,7 +114,7 @@ int growth__add(struct growth *g, const struct growth_sample *s);
  */
 size_t growth__flags(const struct growth *g, struct growth_flag *out, size_t cap);
 
-/* True when an active flag of a kind other than GROWTH_CACHE exists. */
+/* True when an active flag of a kind other than GROWTH_CACHE exists (--fail-on-growth). */
 bool growth__any(const struct growth *g);
 
 /* Records every site's figures at the latest sample as the baseline. */

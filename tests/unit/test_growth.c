@@ -250,7 +250,8 @@ static void test_netty_leak_found(void)
 			continue;
 		ASSERT_TRUE(fabs(f.blocks_per_conn - 1) < 0.05, "k within 5% of 1");
 		ASSERT_TRUE(fabs(f.bytes_per_block - 32) < 0.5, "32-byte blocks");
-		ASSERT_TRUE(fabs(f.bytes_per_hour / (32.0 * 50 * 3600) - 1) < 0.1, "bytes per hour");
+		ASSERT_TRUE(fabs(f.bytes_per_hour / (32.0 * 50 * 3600) - 1) < 0.1,
+			    "bytes per hour");
 		ASSERT_TRUE(f.r2 > 0.99, "r2");
 		printf("  netty leak (1 block/conn, seed %llu): fired after %.0f s and %.0f "
 		       "connections freed; k %.4f, %.1f B/block, %.0f B/h (expected %.0f), "
@@ -325,7 +326,8 @@ static void run_cache(bool marked)
 		ix = find_flag(f, n, GROWTH_LEAK_PER_CONN, SITE_X);
 		if (ix >= 0) {
 			ASSERT_TRUE(!f[ix].active, "leak flag inactive once flat");
-			ASSERT_TRUE(leak_off >= 0 && leak_off <= 20 + 300, "cleared within a window");
+			ASSERT_TRUE(leak_off >= 0 && leak_off <= 20 + 300,
+				    "cleared within a window");
 		}
 		printf("  unmarked bounded cache (full at ~20 s): leak flag raised at %.0f s, "
 		       "inactive from %.0f s\n", leak_on, leak_off);
@@ -417,6 +419,79 @@ static void test_slow_growth_flagged(void)
 	growth__free(m.g);
 }
 
+/* Faster growth (+64 KiB/min) is flagged at once; when it stops, the flag turns inactive. */
+static void test_fast_growth_then_stop(void)
+{
+	double fired = -1, off = -1;
+	struct growth_flag f[8];
+	struct sim m;
+	size_t n;
+	int i, ix;
+
+	if (!sim_init(&m, 32, NULL))
+		return;
+	for (i = 0; i < 900; i++) {
+		conns(&m, 100, 0.5, i < 5 ? 10 : 0);
+		normal_sites(&m);
+		set_site(&m, SITE_X, 50 + (i < 300 ? i : 300) * 4, 256);	/* 1 KiB/s */
+		push(&m);
+		n = get_flags(&m, f, 8);
+		ix = find_flag(f, n, GROWTH_GROWTH, UINT32_MAX);
+		if (ix >= 0 && fired < 0)
+			fired = m.t - 1;
+		if (ix >= 0 && !f[ix].active && off < 0)
+			off = m.t - 1;
+		if (i == 299 && ASSERT_TRUE(ix >= 0, "flagged while growing")) {
+			ASSERT_TRUE(f[ix].active, "active while growing");
+			ASSERT_EQ(f[ix].top_sites[0], SITE_X, "the growing site first");
+			ASSERT_TRUE(fabs(f[ix].bytes_per_hour / (1024.0 * 3600) - 1) < 0.1, "rate");
+		}
+	}
+	ASSERT_EQ(m.err, 0, "growth__add");
+	n = get_flags(&m, f, 8);
+	if (!ASSERT_EQ(n, 1, "one flag"))
+		print_flags("fast", f, n);
+	ASSERT_TRUE(fired >= 0 && fired <= 60, "fired within a minute");
+	ASSERT_TRUE(off > 300 && off <= 600, "inactive within a window of the stop");
+	ASSERT_TRUE(!growth__any(m.g), "growth__any once flat");
+	printf("  fast growth (+64 KiB/min): fired after %.0f s; stopped at 300 s, inactive "
+	       "from %.0f s\n", fired, off);
+	growth__free(m.g);
+}
+
+/* Growth with time at 5 conns/s: k would pass the floor, but time explains it better. */
+static void test_time_growth_is_not_per_conn(void)
+{
+	struct growth_flag f[8];
+	double fired = -1;
+	struct sim m;
+	size_t n;
+	int i, ix;
+
+	if (!sim_init(&m, 33, NULL))
+		return;
+	for (i = 0; i < 600; i++) {
+		conns(&m, 5, 0.5, i < 5 ? 10 : 0);
+		normal_sites(&m);
+		set_site(&m, SITE_X, 50 + (long long)(i * 200 / 256.0), 256);	/* 200 B/s */
+		push(&m);
+		n = get_flags(&m, f, 8);
+		if (fired < 0 && find_flag(f, n, GROWTH_GROWTH, UINT32_MAX) >= 0)
+			fired = m.t - 1;
+	}
+	ASSERT_EQ(m.err, 0, "growth__add");
+	n = get_flags(&m, f, 8);
+	ix = find_flag(f, n, GROWTH_GROWTH, UINT32_MAX);
+	ASSERT_TRUE(find_flag(f, n, GROWTH_LEAK_PER_CONN, UINT32_MAX) < 0, "no leak flag");
+	if (ASSERT_TRUE(ix >= 0, "growth flagged"))
+		ASSERT_EQ(f[ix].top_sites[0], SITE_X, "the growing site first");
+	else
+		print_flags("time", f, n);
+	printf("  growth with time at 5 conns/s (+200 B/s, k would be 0.16): GROWTH after "
+	       "%.0f s, no leak flag\n", fired);
+	growth__free(m.g);
+}
+
 /* ---- (6) SSL objects outliving their sockets ---- */
 
 static double run_sockets(__u64 live, __u64 sockets, struct growth_flag *out, size_t *n)
@@ -451,7 +526,8 @@ static void test_ssl_outlives_socket(void)
 	size_t n;
 
 	t = run_sockets(500, 20, f, &n);
-	if (ASSERT_EQ(n, 1, "one flag") && ASSERT_EQ(f[0].kind, GROWTH_SSL_OUTLIVES_SOCKET, "kind")) {
+	if (ASSERT_EQ(n, 1, "one flag") &&
+	    ASSERT_EQ(f[0].kind, GROWTH_SSL_OUTLIVES_SOCKET, "kind")) {
 		ASSERT_TRUE(f[0].active, "active");
 		ASSERT_TRUE(f[0].ssl_live == 500 && f[0].sockets == 20, "figures");
 		ASSERT_TRUE(t >= 30 && t <= 31, "after 30 s");
@@ -513,6 +589,37 @@ static void test_demo_held_open_growth_is_no_leak(void)
 			print_flags("demo", f, n);
 		growth__free(m.g);
 	}
+}
+
+/* The demo's pattern plus a real leak: the leak is found, the per-connection sites are not. */
+static void test_leak_while_held_open_grows(void)
+{
+	struct growth_flag f[8];
+	double fired = -1;
+	struct sim m;
+	size_t n;
+	int i, ix;
+
+	if (!sim_init(&m, 55, NULL))
+		return;
+	for (i = 0; i < 300; i++) {
+		conns(&m, 40, 0.3, 1);
+		normal_sites(&m);
+		set_site(&m, SITE_X, 7 + m.freed, 32);
+		push(&m);
+		n = get_flags(&m, f, 8);
+		if (fired < 0 && find_flag(f, n, GROWTH_LEAK_PER_CONN, SITE_X) >= 0)
+			fired = m.t - 1;
+	}
+	ASSERT_EQ(m.err, 0, "growth__add");
+	n = get_flags(&m, f, 8);
+	if (!ASSERT_EQ(n, 1, "one flag"))
+		print_flags("held+leak", f, n);
+	ix = find_flag(f, n, GROWTH_LEAK_PER_CONN, SITE_X);
+	if (ASSERT_TRUE(ix >= 0, "leak on the leaking site"))
+		ASSERT_TRUE(fabs(f[ix].blocks_per_conn - 1) < 0.05, "k");
+	printf("  leak while the held-open count grows: fired after %.0f s\n", fired);
+	growth__free(m.g);
 }
 
 /* ---- (8) baseline deltas ---- */
@@ -674,9 +781,12 @@ int main(void)
 		TEST(test_bounded_unmarked),
 		TEST(test_burst_is_silent),
 		TEST(test_slow_growth_flagged),
+		TEST(test_fast_growth_then_stop),
+		TEST(test_time_growth_is_not_per_conn),
 		TEST(test_ssl_outlives_socket),
 		TEST(test_socket_flag_clears),
 		TEST(test_demo_held_open_growth_is_no_leak),
+		TEST(test_leak_while_held_open_grows),
 		TEST(test_baseline_deltas),
 		TEST(test_huge_site),
 		TEST(test_memory_bounded),
