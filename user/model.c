@@ -615,6 +615,28 @@ size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap)
 	return n;
 }
 
+int model__orphans_by_site(const struct model *m, __u64 *bytes, __u64 *blocks, __u32 n)
+{
+	size_t i;
+
+	memset(bytes, 0, n * sizeof(*bytes));
+	memset(blocks, 0, n * sizeof(*blocks));
+	for (i = 0; i < m->blocks_ix.cap; i++) {
+		const struct hent *e = &m->blocks_ix.v[i];
+		const struct block *b;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		b = slab__at(&m->blocks, e->val);
+		if (b->ssl_slot == NO_SSL || b->ssl_slot == PENDING_SSL || ssl_of_block(m, b) ||
+		    b->site >= n)
+			continue;
+		bytes[b->site] += b->size;
+		blocks[b->site]++;
+	}
+	return 0;
+}
+
 size_t model__bytes(const struct model *m)
 {
 	return sizeof(*m) + htab__bytes(&m->blocks_ix) + slab__bytes(&m->blocks) +

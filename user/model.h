@@ -75,6 +75,12 @@ void model__site(const struct model *m, __u32 id, struct site_stats *out);
  * in all (which may exceed cap).
  */
 size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap);
+/*
+ * Live bytes and blocks per site that were attributed to an SSL object
+ * already freed (orphans), for site ids < n. Walks every tracked block:
+ * call it once per interval at most. 0.
+ */
+int model__orphans_by_site(const struct model *m, __u64 *bytes, __u64 *blocks, __u32 n);
 /* Bytes of memory the model holds, and the number of tracked blocks. */
 size_t model__bytes(const struct model *m);
 

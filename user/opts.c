@@ -19,6 +19,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_RINGBUF,
 	OPT_ENTRY_PROBES,
+	OPT_BASELINE_AFTER,
 };
 
 static const char usage_text[] =
@@ -37,6 +38,7 @@ static const char usage_text[] =
 "      --report            text summary at the end (default when stdout is not a terminal)\n"
 "      --json              one JSON object at the end on stdout\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
+"      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
 "      --entry-probes      probe every function at its entry (slower; for comparison)\n"
@@ -63,6 +65,7 @@ static const struct option longopts[] = {
 	{ "ringbuf",        required_argument, NULL, OPT_RINGBUF },
 	{ "no-color",       no_argument,       NULL, OPT_NO_COLOR },
 	{ "entry-probes",   no_argument,       NULL, OPT_ENTRY_PROBES },
+	{ "baseline-after", required_argument, NULL, OPT_BASELINE_AFTER },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -209,6 +212,10 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		return OPTS_RUN;
 	case OPT_NO_COLOR:
 		o->no_color = true;
+		return OPTS_RUN;
+	case OPT_BASELINE_AFTER:
+		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
+			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
 		return OPTS_RUN;
 	case OPT_ENTRY_PROBES:
 		o->entry_probes = true;

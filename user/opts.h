@@ -28,6 +28,7 @@ struct opts {
 	bool fail_on_growth;
 	bool no_color;
 	int verbose;
+	__u64 baseline_after_ms;	/* 0: no automatic baseline */
 	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */
 	__u64 ringbuf_bytes;		/* 0: the default built into the BPF object */
 };

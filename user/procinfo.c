@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Facts about a process from /proc; see procinfo.h. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,4 +73,85 @@ int procinfo_is_kthread(int pid)
 	if (readlink(path, buf, sizeof(buf)) >= 0)
 		return 0;
 	return errno == ENOENT ? 1 : -errno;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Appends the inodes of non-listening sockets in one /proc/PID/net table. */
+static int tcp_inodes(int pid, const char *table, __u64 **v, size_t *n, size_t *cap)
+{
+	char path[64], line[512];
+	unsigned long long ino;
+	unsigned int st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* sl local rem st tx:rx tr:when retr uid timeout inode */
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %*s %*s %llu", &st, &ino) != 2 ||
+		    st == 0x0a || !ino)
+			continue;
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 256;
+			__u64 *nv = realloc(*v, c * sizeof(*nv));
+
+			if (!nv) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			*v = nv;
+			*cap = c;
+		}
+		(*v)[(*n)++] = ino;
+	}
+	fclose(f);
+	return 0;
+}
+
+int procinfo_tcp_sockets(int pid, __u64 *count)
+{
+	char path[64], link[64];
+	size_t n = 0, cap = 0;
+	__u64 *v = NULL, ino;
+	struct dirent *d;
+	DIR *dir;
+	int err;
+
+	err = tcp_inodes(pid, "tcp", &v, &n, &cap);
+	if (!err)
+		tcp_inodes(pid, "tcp6", &v, &n, &cap);	/* no IPv6 is fine */
+	if (err) {
+		free(v);
+		return err;
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir) {
+		err = -errno;
+		free(v);
+		return err;
+	}
+	*count = 0;
+	while ((d = readdir(dir))) {
+		ssize_t len = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%llu]", (unsigned long long *)&ino) == 1 &&
+		    bsearch(&ino, v, n, sizeof(*v), cmp_u64))
+			(*count)++;
+	}
+	closedir(dir);
+	free(v);
+	return 0;
 }

@@ -15,4 +15,11 @@ char procinfo_state(int pid);
 /* 1 if pid is a kernel thread (no executable), 0 if not, -errno. */
 int procinfo_is_kthread(int pid);
 
+/*
+ * Connected TCP sockets (IPv4 and IPv6, any state but LISTEN) the process
+ * holds open: its socket fds matched against /proc/PID/net/tcp{,6}.
+ * 0 and *n set, or -errno.
+ */
+int procinfo_tcp_sockets(int pid, __u64 *n);
+
 #endif /* TLSMEM_PROCINFO_H */

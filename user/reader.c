@@ -80,6 +80,11 @@ int reader__poll(struct reader *r, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
+int reader__fd(const struct reader *r)
+{
+	return ring_buffer__epoll_fd(r->rb);
+}
+
 int reader__drain(struct reader *r)
 {
 	return ring_buffer__consume(r->rb);

@@ -18,6 +18,8 @@ struct reader *reader__new(int map_fd, struct model *m);
 void reader__free(struct reader *r);	/* NULL-safe */
 /* Waits up to timeout_ms for records and consumes them: count or -errno (EINTR is 0). */
 int reader__poll(struct reader *r, int timeout_ms);
+/* A descriptor that polls readable when records wait (the ring buffer's epoll fd). */
+int reader__fd(const struct reader *r);
 /* Consumes what is there without waiting: count or -errno. */
 int reader__drain(struct reader *r);
 /* Records received so far. */

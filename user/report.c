@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Text and JSON summaries; see report.h. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "csv.h"
+#include "growth.h"
 #include "jsonw.h"
+#include "sampler.h"
 #include "sites.h"
 #include "target.h"
 #include "units.h"
@@ -25,6 +28,158 @@ double summary_bytes_per_ssl(const struct summary *s)
 bool summary_complete(const struct summary *s)
 {
 	return !s->events_lost && !s->tot.bad_records && !s->tot.replaced;
+}
+
+const char *flag_kind_name(int kind)
+{
+	switch (kind) {
+	case GROWTH_LEAK_PER_CONN:
+		return "leak-per-connection";
+	case GROWTH_GROWTH:
+		return "growth";
+	case GROWTH_SSL_OUTLIVES_SOCKET:
+		return "ssl-outlives-socket";
+	case GROWTH_CACHE:
+		return "cache";
+	default:
+		return "unknown";
+	}
+}
+
+/* "file:line caller (module)" of a site id into buf. */
+static void site_label(const struct summary *s, __u32 id, char *buf, size_t cap)
+{
+	struct site_name nm = { "?", 0, "?", "?" };
+	const char *mod;
+
+	if (s->sites)
+		sites__name(s->sites, id, &nm);
+	mod = strrchr(nm.module, '/');
+	snprintf(buf, cap, "%s:%d %s (%s)", nm.file[0] ? nm.file : "-", nm.line, nm.caller,
+		 mod ? mod + 1 : nm.module);
+}
+
+void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap)
+{
+	char site[512], a[32], b[32];
+
+	switch (f->kind) {
+	case GROWTH_LEAK_PER_CONN:
+	case GROWTH_CACHE:
+		site_label(s, f->site, site, sizeof(site));
+		snprintf(buf, cap, "%s %s: %.2f blocks of %s per connection closed, +%s/h at "
+			 "the observed rate (%.0f connections)%s",
+			 f->kind == GROWTH_CACHE ? "session cache fills at" : "leak at", site,
+			 f->blocks_per_conn, fmt_bytes(a, sizeof(a), f->bytes_per_block),
+			 fmt_bytes(b, sizeof(b), f->bytes_per_hour), f->conns,
+			 f->active ? "" : "; no longer growing");
+		break;
+	case GROWTH_GROWTH:
+		if (f->top_sites[0] != UINT32_MAX)
+			site_label(s, f->top_sites[0], site, sizeof(site));
+		else
+			snprintf(site, sizeof(site), "?");
+		snprintf(buf, cap, "OpenSSL memory grows %s/h with %.0f live SSL objects; "
+			 "most from %s%s", fmt_bytes(a, sizeof(a), f->bytes_per_hour), f->ssl_live,
+			 site, f->active ? "" : "; no longer growing");
+		break;
+	case GROWTH_SSL_OUTLIVES_SOCKET:
+		snprintf(buf, cap, "%.0f live SSL objects for %.0f open TCP sockets: SSL objects "
+			 "outlive their connections%s", f->ssl_live, f->sockets,
+			 f->active ? "" : "; no longer");
+		break;
+	default:
+		snprintf(buf, cap, "unknown flag");
+	}
+}
+
+/* The flags, caller frees; *n their count. */
+static struct growth_flag *get_flags(const struct summary *s, size_t *n)
+{
+	struct growth_flag *v;
+
+	*n = s->growth ? growth__flags(s->growth, NULL, 0) : 0;
+	if (!*n)
+		return NULL;
+	v = calloc(*n, sizeof(*v));
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	growth__flags(s->growth, v, *n);
+	return v;
+}
+
+void flags_field(const struct summary *s, char *buf, size_t cap)
+{
+	struct growth_flag *v;
+	size_t n, i, len = 0;
+
+	buf[0] = '\0';
+	v = get_flags(s, &n);
+	for (i = 0; i < n && len + 1 < cap; i++) {
+		int w;
+
+		if (!v[i].active)
+			continue;
+		w = snprintf(buf + len, cap - len, "%s%s", len ? ";" : "",
+			     flag_kind_name(v[i].kind));
+		len += w > 0 ? (size_t)w : 0;
+	}
+	free(v);
+}
+
+static void text_flags(FILE *f, const struct summary *s)
+{
+	struct growth_flag *v;
+	char msg[1024];
+	size_t n, i;
+
+	v = get_flags(s, &n);
+	if (!n) {
+		fprintf(f, "flags          none\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		flag_message(s, &v[i], msg, sizeof(msg));
+		fprintf(f, "FLAG %-20s %s\n", flag_kind_name(v[i].kind), msg);
+	}
+	free(v);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+void ssl_cost(const struct summary *s, struct ssl_cost *c)
+{
+	size_t n = model__ssl_list(s->model, NULL, 0), got, i, k = 0;
+	struct ssl_stats *v = n ? calloc(n, sizeof(*v)) : NULL;
+	__u64 *b = n ? calloc(n, sizeof(*b)) : NULL, sum = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!v || !b)
+		goto out;
+	got = model__ssl_list(s->model, v, n);
+	for (i = 0; i < got && i < n; i++)
+		if (!v[i].adopted)
+			b[k++] = v[i].live_bytes;
+	if (!k)
+		goto out;
+	qsort(b, k, sizeof(*b), cmp_u64);
+	for (i = 0; i < k; i++)
+		sum += b[i];
+	c->objects = k;
+	c->mean = (double)sum / (double)k;
+	c->p50 = b[(k - 1) / 2];
+	c->p99 = b[(size_t)((double)(k - 1) * 0.99)];
+	c->max = b[k - 1];
+out:
+	free(v);
+	free(b);
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -105,6 +260,24 @@ static void text_sites(FILE *f, const struct summary *s)
 	free(v);
 }
 
+static void text_cost(FILE *f, const struct summary *s)
+{
+	char a[32], b[32], c[32], d[32];
+	struct ssl_cost k;
+
+	ssl_cost(s, &k);
+	fprintf(f, "per live SSL   mean %s  p50 %s  p99 %s  max %s  (%llu objects created "
+		"since attach)\n", fmt_bytes(a, sizeof(a), k.mean), fmt_bytes(b, sizeof(b), (double)k.p50),
+		fmt_bytes(c, sizeof(c), (double)k.p99), fmt_bytes(d, sizeof(d), (double)k.max),
+		(unsigned long long)k.objects);
+	if (s->open_sockets != UINT64_MAX)
+		fprintf(f, "open sockets   %llu TCP\n", (unsigned long long)s->open_sockets);
+	if (s->tot.orphan_bytes)
+		fprintf(f, "orphans        %s in %llu blocks outlive their SSL object\n",
+			fmt_bytes(a, sizeof(a), (double)s->tot.orphan_bytes),
+			(unsigned long long)s->tot.orphan_blocks);
+}
+
 void report_text(FILE *f, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -119,14 +292,14 @@ void report_text(FILE *f, const struct summary *s)
 		"unknown frees %llu\n", fmt_bytes(a, sizeof(a), (double)t->live_bytes),
 		(unsigned long long)t->live_blocks, (unsigned long long)t->allocs,
 		(unsigned long long)t->frees, (unsigned long long)t->unknown_frees);
-	fprintf(f, "per live SSL   %s (objects created since attach)\n",
-		fmt_bytes(a, sizeof(a), summary_bytes_per_ssl(s)));
+	text_cost(f, s);
 	fprintf(f, "process RSS    %s  (OpenSSL holds %s of it since attach)\n",
 		fmt_bytes(a, sizeof(a), (double)s->rss_bytes),
 		fmt_bytes(b, sizeof(b), (double)t->live_bytes));
 	fprintf(f, "events         %llu received, %llu lost%s\n",
 		(unsigned long long)s->events_received, (unsigned long long)s->events_lost,
 		summary_complete(s) ? "" : "  -- INCOMPLETE: figures are lower bounds");
+	text_flags(f, s);
 	text_sites(f, s);
 	fflush(f);
 }
@@ -173,6 +346,22 @@ static void json_kv(struct jsonw *w, const char *k, __u64 v)
 	jsonw__u64(w, v);
 }
 
+static void json_cost(struct jsonw *w, const struct summary *s)
+{
+	struct ssl_cost k;
+
+	ssl_cost(s, &k);
+	jsonw__key(w, "ssl_cost");
+	jsonw__obj_open(w);
+	json_kv(w, "objects", k.objects);
+	jsonw__key(w, "mean_bytes");
+	jsonw__double(w, k.mean);
+	json_kv(w, "p50_bytes", k.p50);
+	json_kv(w, "p99_bytes", k.p99);
+	json_kv(w, "max_bytes", k.max);
+	jsonw__obj_close(w);
+}
+
 static void json_figures(struct jsonw *w, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -199,9 +388,23 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_kv(w, "orphan_bytes", t->orphan_bytes);
 	json_kv(w, "orphan_blocks", t->orphan_blocks);
 	jsonw__obj_close(w);
+	json_cost(w, s);
 	jsonw__key(w, "process");
 	jsonw__obj_open(w);
 	json_kv(w, "rss_bytes", s->rss_bytes);
+	jsonw__obj_close(w);
+	jsonw__key(w, "sockets");
+	jsonw__obj_open(w);
+	jsonw__key(w, "open");
+	if (s->open_sockets == UINT64_MAX)
+		jsonw__null(w);
+	else
+		jsonw__u64(w, s->open_sockets);
+	jsonw__obj_close(w);
+	jsonw__key(w, "tlsmem");
+	jsonw__obj_open(w);
+	json_kv(w, "model_bytes", s->tlsmem_bytes);
+	json_kv(w, "probes", s->probes);
 	jsonw__obj_close(w);
 	jsonw__key(w, "events");
 	jsonw__obj_open(w);
@@ -234,6 +437,110 @@ static void json_site(struct jsonw *w, const struct summary *s, const struct sit
 	jsonw__obj_close(w);
 }
 
+static void json_site_ref(struct jsonw *w, const struct summary *s, __u32 id)
+{
+	struct site_name nm = { "?", 0, "?", "?" };
+
+	if (s->sites)
+		sites__name(s->sites, id, &nm);
+	jsonw__obj_open(w);
+	jsonw__key(w, "file");
+	jsonw__str(w, nm.file);
+	jsonw__key(w, "line");
+	jsonw__s64(w, nm.line);
+	jsonw__key(w, "caller");
+	jsonw__str(w, nm.caller);
+	jsonw__key(w, "module");
+	jsonw__str(w, nm.module);
+}
+
+static void json_dbl(struct jsonw *w, const char *k, double v)
+{
+	jsonw__key(w, k);
+	jsonw__double(w, v);
+}
+
+static void json_flag(struct jsonw *w, const struct summary *s, const struct growth_flag *f)
+{
+	char msg[1024];
+	int i;
+
+	flag_message(s, f, msg, sizeof(msg));
+	jsonw__obj_open(w);
+	jsonw__key(w, "kind");
+	jsonw__str(w, flag_kind_name(f->kind));
+	jsonw__key(w, "active");
+	jsonw__bool(w, f->active);
+	jsonw__key(w, "message");
+	jsonw__str(w, msg);
+	jsonw__key(w, "site");
+	if (f->site == UINT32_MAX) {
+		jsonw__null(w);
+	} else {
+		json_site_ref(w, s, f->site);
+		jsonw__obj_close(w);
+	}
+	json_dbl(w, "since_s", f->since_s);
+	json_dbl(w, "last_s", f->last_s);
+	json_dbl(w, "blocks_per_conn", f->blocks_per_conn);
+	json_dbl(w, "bytes_per_block", f->bytes_per_block);
+	json_dbl(w, "bytes_per_hour", f->bytes_per_hour);
+	json_dbl(w, "conns", f->conns);
+	json_dbl(w, "ssl_live", f->ssl_live);
+	json_dbl(w, "sockets", f->sockets);
+	jsonw__key(w, "top_sites");
+	jsonw__arr_open(w);
+	for (i = 0; i < 3 && f->kind == GROWTH_GROWTH && f->top_sites[i] != UINT32_MAX; i++) {
+		json_site_ref(w, s, f->top_sites[i]);
+		json_dbl(w, "bytes_per_hour", f->top_rates[i]);
+		jsonw__obj_close(w);
+	}
+	jsonw__arr_close(w);
+	jsonw__obj_close(w);
+}
+
+static void json_flags(struct jsonw *w, const struct summary *s)
+{
+	struct growth_flag *v;
+	size_t n, i;
+
+	v = get_flags(s, &n);
+	jsonw__key(w, "flags");
+	jsonw__arr_open(w);
+	for (i = 0; i < n; i++)
+		json_flag(w, s, &v[i]);
+	jsonw__arr_close(w);
+	free(v);
+}
+
+/* Sites holding memory of SSL objects already freed; session caches say so. */
+static void json_orphans(struct jsonw *w, const struct summary *s)
+{
+	__u32 i, n = model__nsites(s->model);
+	__u64 *bytes = calloc(n ? n : 1, sizeof(*bytes));
+	__u64 *blocks = calloc(n ? n : 1, sizeof(*blocks));
+	struct site_name nm;
+
+	jsonw__key(w, "orphans");
+	jsonw__arr_open(w);
+	if (bytes && blocks)
+		model__orphans_by_site(s->model, bytes, blocks, n);
+	for (i = 0; bytes && blocks && i < n; i++) {
+		if (!blocks[i])
+			continue;
+		json_site_ref(w, s, i);
+		json_kv(w, "live_bytes", bytes[i]);
+		json_kv(w, "live_blocks", blocks[i]);
+		jsonw__key(w, "session_cache");
+		jsonw__bool(w, s->sites && !sites__name(s->sites, i, &nm) &&
+			       site_is_session_cache(nm.file));
+		jsonw__obj_close(w);
+	}
+	jsonw__arr_close(w);
+	free(bytes);
+	free(blocks);
+}
+
 int report_json(FILE *f, const struct summary *s)
 {
 	struct jsonw *w = jsonw__new(f);
@@ -252,9 +559,8 @@ int report_json(FILE *f, const struct summary *s)
 		json_site(w, s, &v[i]);
 	free(v);
 	jsonw__arr_close(w);
-	jsonw__key(w, "flags");
-	jsonw__arr_open(w);
-	jsonw__arr_close(w);
+	json_flags(w, s);
+	json_orphans(w, s);
 	jsonw__obj_close(w);
 	return jsonw__free(w);
 }

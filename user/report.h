@@ -14,25 +14,50 @@
 
 struct target;
 struct sites;
+struct growth;
+struct history;
 
+/* Everything a view or an output shows, at one moment. All pointers borrowed. */
 struct summary {
 	const struct target *targets;
 	size_t ntargets;
-	double duration_s;
+	double duration_s;		/* since the probes were live */
+	double interval_s;
 	struct model_totals tot;
 	__u64 rss_bytes;		/* summed over live targets */
+	__u64 open_sockets;		/* TCP/TCP6 sockets of the targets; UINT64_MAX unknown */
 	__u64 events_received;
 	__u64 events_lost;
+	__u64 probes;			/* probes attached */
+	size_t tlsmem_bytes;		/* tlsmem's own memory for the model */
 	const struct model *model;
 	const struct sites *sites;
+	const struct growth *growth;	/* flags and per-site deltas; may be NULL */
+	const struct history *hist;	/* recent points, oldest first; may be NULL */
+	double baseline_s;		/* when the baseline was set, < 0 if never */
 	size_t max_sites;		/* rows in the text report; JSON has all */
 };
 
+/* Live bytes held per SSL object created since attach (adopted ones left out). */
+struct ssl_cost {
+	__u64 objects;
+	double mean;
+	__u64 p50, p99, max;
+};
+
+void ssl_cost(const struct summary *s, struct ssl_cost *c);
 /* OpenSSL bytes per live SSL object created since attach; 0 when none. */
 double summary_bytes_per_ssl(const struct summary *s);
 /* No event lost or rejected: the figures are exact. */
 bool summary_complete(const struct summary *s);
 void report_text(FILE *f, const struct summary *s);
+struct growth_flag;
+/* "leak-per-connection", "growth", "ssl-outlives-socket", "cache". */
+const char *flag_kind_name(int kind);
+/* One sentence saying what the flag found, with the site's names and figures. */
+void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap);
+/* The kinds of the active flags joined by ';' (the CSV flags column); "" when none. */
+void flags_field(const struct summary *s, char *buf, size_t cap);
 /* The site table as CSV with a header row; 0 or -EIO. */
 int report_sites_csv(FILE *f, const struct summary *s);
 /* 0 or -EIO. */

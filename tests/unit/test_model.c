@@ -823,6 +823,23 @@ static void test_alloc_in_ssl_call_attributed(void)
 	fx_fini(&f);
 }
 
+/* The per-site orphan walk sums to the totals the model keeps incrementally. */
+static void check_orphans_by_site(const struct model *m, __u64 want_bytes, __u64 want_blocks)
+{
+	__u32 i, n = model__nsites(m);
+	__u64 bytes[64], blocks[64], sb = 0, sk = 0;
+
+	if (!ASSERT_TRUE(n <= 64, "few sites"))
+		return;
+	model__orphans_by_site(m, bytes, blocks, n);
+	for (i = 0; i < n; i++) {
+		sb += bytes[i];
+		sk += blocks[i];
+	}
+	ASSERT_EQ(sb, want_bytes, "orphan bytes summed over sites");
+	ASSERT_EQ(sk, want_blocks, "orphan blocks summed over sites");
+}
+
 static void test_ssl_free_orphans_remaining_blocks(void)
 {
 	struct model_totals t;
@@ -850,6 +867,7 @@ static void test_ssl_free_orphans_remaining_blocks(void)
 	ASSERT_EQ(t.ssl_blocks, 1, "ssl_blocks");
 	ASSERT_EQ(t.orphan_bytes, 300, "orphan_bytes");
 	ASSERT_EQ(t.orphan_blocks, 2, "orphan_blocks");
+	check_orphans_by_site(f.m, 300, 2);
 	ASSERT_EQ(t.live_bytes, 350, "live_bytes unchanged by SSL_free");
 	ASSERT_EQ(model__ssl_list(f.m, &st, 1), 1, "ssl_list count");
 	ASSERT_TRUE(!ssl_get(f.m, PID, SSL1, &st), "freed SSL not listed");
@@ -862,6 +880,7 @@ static void test_ssl_free_orphans_remaining_blocks(void)
 	t = tot(f.m);
 	ASSERT_EQ(t.orphan_bytes, 0, "orphan_bytes back to 0");
 	ASSERT_EQ(t.orphan_blocks, 0, "orphan_blocks back to 0");
+	check_orphans_by_site(f.m, 0, 0);
 	ASSERT_EQ(t.live_bytes, 50, "live_bytes at the end");
 
 	/* a new SSL object at the freed address does not inherit anything */
