@@ -66,6 +66,9 @@ struct {
 	__uint(max_entries, 64 << 20);
 } events SEC(".maps");
 
+/* set from user space to an eighth of the ring buffer's size */
+const volatile __u64 targ_wake_bytes = 8 << 20;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -78,6 +81,17 @@ static __always_inline struct tstate *tstate_get(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	return bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/*
+ * Waking the reader at every record costs more than the probe itself: user
+ * space polls every few milliseconds, and is woken early only when the ring
+ * is an eighth full (or for the rare records that must be acted on at once).
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > targ_wake_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void count_drop(void)
@@ -113,7 +127,7 @@ static __always_inline void emit_short(__u16 kind, __u16 flags, __u32 aux, __u64
 	fill_hdr(&e->h, kind, flags, aux);
 	e->ptr = ptr;
 	e->ssl = ssl;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, kind == TLSMEM_EV_MAPS_CHANGED ? BPF_RB_FORCE_WAKEUP : wakeup_flags());
 }
 
 static __always_inline __u16 scope_flags(const struct tstate *t)
@@ -189,7 +203,7 @@ static __always_inline int alloc_exit(__u64 ret)
 	e->ssl = t->ssl_depth ? t->ssl : 0;
 	e->line = t->line;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 

@@ -152,6 +152,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 	p->skel->rodata->targ_stop_pid = o->stop_pid;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
+	p->skel->rodata->targ_wake_bytes = bpf_map__max_entries(p->skel->maps.events) / 8;
 	if (multi)
 		bpf_object__for_each_program(prog, p->skel->obj)
 			bpf_program__set_expected_attach_type(prog, TLSMEM_TRACE_UPROBE_MULTI);
