@@ -39,3 +39,48 @@ for mode in bare placed --entry-probes; do
 done
 printf 'placed vs entry probes: %.1fx faster\n' \
 	"$(echo "${med[--entry-probes]} ${med[placed]}" | awk '{ print $1 / $2 }')"
+
+# Handshake churn against openssl s_server (RSA-2048, TLS 1.3): connections
+# per second made by s_time -new, bare and with tlsmem attached.
+TMPB=$(mktemp -d)
+trap 'kill $srv 2>/dev/null; rm -rf "$TMPB"' EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+	-keyout "$TMPB/key.pem" -out "$TMPB/cert.pem" 2>/dev/null
+port=$((20000 + RANDOM % 20000))
+openssl s_server -accept "127.0.0.1:$port" -cert "$TMPB/cert.pem" -key "$TMPB/key.pem" \
+	-www -quiet >/dev/null 2>&1 &
+srv=$!
+sleep 1
+
+# connections per second over SECS seconds
+churn()
+{
+	openssl s_time -connect "127.0.0.1:$port" -new -time "${SECS:-3}" 2>/dev/null |
+		awk '/connections in [0-9.]+s;/ { print $1 / $4; exit }'
+}
+
+# one round under tlsmem with options $1
+observed()
+{
+	local t
+
+	# shellcheck disable=SC2086
+	"$TLSMEM" -p "$srv" $1 --json > "$TMPB/out.json" 2> "$TMPB/err" &
+	t=$!
+	until grep -q attached "$TMPB/err" 2>/dev/null; do sleep 0.05; done
+	churn
+	kill -INT "$t"
+	wait "$t"
+}
+
+declare -A hs
+for mode in bare placed --entry-probes; do
+	hs[$mode]=$(for _ in $(seq "${HS_ROUNDS:-3}"); do
+		if [ "$mode" = bare ]; then churn; else observed "${opts[$mode]}"; fi
+	done | median)
+done
+printf '\n%-28s %12s %10s\n' "s_server handshakes" "conn/s (med)" "vs bare"
+for mode in bare placed --entry-probes; do
+	printf '%-28s %12.0f %9.0f%%\n' "$mode" "${hs[$mode]}" \
+		"$(echo "${hs[$mode]} ${hs[bare]}" | awk '{ print 100 * $1 / $2 }')"
+done
