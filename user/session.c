@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,13 @@
 #include "report.h"
 #include "sites.h"
 #include "symcache.h"
+#include "growth.h"
+#include "sampler.h"
 #include "target.h"
+#include "tui.h"
 #include "session.h"
+
+#define POLL_MAX_MS	10
 
 static volatile sig_atomic_t exiting;
 
@@ -45,6 +51,11 @@ struct session {
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
 	__u64 rss_bytes;
 	bool live_text;			/* print the text report every interval */
+	struct sampler *sp;		/* growth detectors and the time line */
+	struct tui *tui;		/* the live view, on a terminal */
+	__u64 sockets;			/* open TCP sockets of the live targets */
+	bool baseline_done;
+	bool had_tui;
 	FILE *csv;			/* -o: time series */
 	struct csv_writer *csv_w;
 	__u64 prev_allocs, prev_frees, prev_ns;
@@ -354,7 +365,7 @@ static void check_child(struct session *s, struct target *t)
 static bool tick(struct session *s)
 {
 	size_t i, alive = 0;
-	__u64 rss, sum = 0;
+	__u64 rss, sum = 0, socks = 0, n;
 
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
@@ -368,9 +379,13 @@ static bool tick(struct session *s)
 		alive++;
 		if (!procinfo_rss(t->pid, &rss))
 			sum += rss;
+		if (socks != UINT64_MAX)
+			socks = procinfo_tcp_sockets(t->pid, &n) ? UINT64_MAX : socks + n;
 	}
-	if (alive)
+	if (alive) {
 		s->rss_bytes = sum;
+		s->sockets = socks;
+	}
 	return alive > 0;
 }
 
@@ -387,6 +402,13 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->model = s->m;
 	sum->sites = s->sites;
 	sum->max_sites = 20;
+	sum->interval_s = (double)s->o->interval_ms / 1000;
+	sum->open_sockets = s->sockets;
+	sum->probes = (__u64)probe__count(s->probe);
+	sum->tlsmem_bytes = model__bytes(s->m) + sampler__bytes(s->sp);
+	sum->growth = sampler__growth(s->sp);
+	sum->hist = sampler__history(s->sp);
+	sum->baseline_s = sampler__baseline_s(s->sp);
 }
 
 /* Output files are opened before attaching: a bad path costs the target nothing. */
@@ -412,6 +434,7 @@ static void csv_row(struct session *s)
 {
 	struct csv_writer *w = s->csv_w;
 	struct summary sum;
+	char flags[256];
 	double dt;
 	__u64 now = now_ns();
 
@@ -430,7 +453,8 @@ static void csv_row(struct session *s)
 	csv_writer__double(w, summary_bytes_per_ssl(&sum));
 	csv_writer__u64(w, sum.rss_bytes);
 	csv_writer__u64(w, sum.events_lost);
-	csv_writer__field(w, "");
+	flags_field(&sum, flags, sizeof(flags));
+	csv_writer__field(w, flags);
 	csv_writer__u64(w, sum.events_received);
 	csv_writer__u64(w, sum.tot.ssl_adopted);
 	csv_writer__u64(w, sum.tot.unknown_frees);
@@ -475,6 +499,19 @@ static void print_live(struct session *s)
 
 static void sample(struct session *s)
 {
+	double t_s = (double)(now_ns() - s->attach_ns) / 1e9;
+	struct summary sum;
+
+	sampler__tick(s->sp, t_s, s->rss_bytes, s->sockets);
+	if (s->o->baseline_after_ms && !s->baseline_done &&
+	    t_s * 1000 >= (double)s->o->baseline_after_ms) {
+		sampler__baseline(s->sp);
+		s->baseline_done = true;
+	}
+	if (s->tui) {
+		fill_summary(s, &sum);
+		tui__draw(s->tui, &sum);
+	}
 	if (s->csv_w)
 		csv_row(s);
 	if (s->o->sites_csv)
@@ -483,22 +520,72 @@ static void sample(struct session *s)
 		print_live(s);
 }
 
+/* Keys of the live view; returns true when the user asked to quit. */
+static bool keys(struct session *s)
+{
+	unsigned int a = tui__input(s->tui);
+	struct summary sum;
+
+	if (a & TUI_BASELINE)
+		sampler__baseline(s->sp);
+	if (a & (TUI_BASELINE | TUI_REDRAW)) {
+		fill_summary(s, &sum);
+		tui__draw(s->tui, &sum);
+	}
+	return a & TUI_QUIT;
+}
+
+/* Waits for records (and keys) until the timeout; false on a fatal error. */
+static bool wait_events(struct session *s, int timeout, bool *quit)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = reader__fd(s->rd), .events = POLLIN },
+		{ .fd = s->tui ? tui__fd(s->tui) : -1, .events = POLLIN },
+	};
+	int err;
+
+	if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+		p_err("failed to wait for events: %s", strerror(errno));
+		return false;
+	}
+	err = reader__drain(s->rd);
+	if (err < 0 && err != -EINTR) {
+		p_err("failed to read events: %s", strerror(-err));
+		return false;
+	}
+	if (s->tui && (pfd[1].revents & POLLIN))
+		*quit = keys(s);
+	return true;
+}
+
+/* The targets are gone: the live view keeps the last figures until q. */
+static void linger(struct session *s)
+{
+	bool quit = false;
+
+	if (!s->tui)
+		return;
+	tui__targets_gone(s->tui);
+	while (!exiting && !quit && wait_events(s, 1000, &quit))
+		;
+}
+
 static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
 	__u64 end = s->o->duration_ms ? s->attach_ns + s->o->duration_ms * 1000000ULL : 0;
-	int err;
+	bool quit = false, gone = false;
 
-	while (!exiting) {
+	while (!exiting && !quit) {
 		__u64 now = now_ns();
 		__u64 wake = end && end < next ? end : next;
 		int timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 
-		err = reader__poll(s->rd, timeout);
-		if (err < 0) {
-			p_err("failed to read events: %s", strerror(-err));
+		/* records wake us only in bulk (see the BPF side): look every few ms */
+		if (timeout > POLL_MAX_MS)
+			timeout = POLL_MAX_MS;
+		if (!wait_events(s, timeout, &quit))
 			return 1;
-		}
 		rescan(s);
 		now = now_ns();
 		if (end && now >= end)
@@ -506,13 +593,17 @@ static int loop(struct session *s)
 		if (now < next)
 			continue;
 		next += interval;
-		if (!tick(s))
-			break;		/* every target exited */
+		if (!tick(s)) {
+			gone = true;	/* every target exited */
+			break;
+		}
 		sample(s);
 	}
 	reader__drain(s->rd);
 	tick(s);
 	sample(s);
+	if (gone)
+		linger(s);
 	return 0;
 }
 
@@ -540,16 +631,40 @@ static int outputs(struct session *s)
 	struct summary sum;
 	int err = 0;
 
+	s->had_tui = s->tui != NULL;
+	tui__free(s->tui);	/* the terminal is the shell's again */
+	s->tui = NULL;
 	fill_summary(s, &sum);
 	if (s->o->json)
 		err = report_json(stdout, &sum);
-	if (s->o->report || (!s->o->json && !s->live_text))
+	if (s->o->report || (!s->o->json && !s->live_text && !s->had_tui))
 		report_text(s->o->json ? stderr : stdout, &sum);
 	else if (s->live_text)
 		print_live(s);
-	if (err)
+	if (err) {
 		p_err("failed to write the JSON summary: %s", strerror(-err));
-	return err ? 1 : 0;
+		return 1;
+	}
+	if (s->o->fail_on_growth && growth__any(sum.growth)) {
+		p_info("growth flagged: exit status 3 (--fail-on-growth)");
+		return 3;
+	}
+	return 0;
+}
+
+/* The live view on a terminal; the text report every interval if curses fails. */
+static void start_view(struct session *s)
+{
+	struct tui_opts to = {
+		.no_color = s->o->no_color || getenv("NO_COLOR"),
+		.interval_s = (double)s->o->interval_ms / 1000,
+	};
+
+	if (!s->live_text)
+		return;
+	s->tui = tui__new(&to);
+	if (s->tui)
+		s->live_text = false;
 }
 
 static int start(struct session *s)
@@ -568,7 +683,8 @@ static int start(struct session *s)
 	s->sc = symcache__new();
 	s->sites = s->sc ? sites__new(s->sc) : NULL;
 	s->m = s->sites ? model__new(sites__id, s->sites) : NULL;
-	if (!s->m) {
+	s->sp = s->m ? sampler__new(s->m, s->sites) : NULL;
+	if (!s->sp) {
 		p_err("out of memory");
 		return 1;
 	}
@@ -584,6 +700,7 @@ static int start(struct session *s)
 	s->attach_ns = now_ns();
 	s->prev_ns = s->attach_ns;
 	say_attached(s, t0);
+	start_view(s);
 	if (s->child_gate > 0 && write(s->child_gate, "x", 1) != 1) {
 		p_err("failed to start %s: %s", s->o->cmd[0], strerror(errno));
 		return 1;
@@ -620,6 +737,8 @@ int session_run(const struct opts *o)
 	}
 	if (s.csv && s.csv != stdout)
 		fclose(s.csv);
+	tui__free(s.tui);
+	sampler__free(s.sp);
 	model__free(s.m);
 	sites__free(s.sites);
 	symcache__free(s.sc);
