@@ -77,6 +77,7 @@
 #define GROWTH_T_FAST		12.0	/* ... unless t >= this */
 #define GROWTH_FAST		4.0	/* ... and the growth >= this many floors */
 #define CONTRIB_T_MIN		3.0
+#define CONTRIB_MIN_PER_H	1024.0	/* bytes per hour below which a site is not a contributor */
 
 #define SOCK_FACTOR		2
 #define SOCK_SLACK		16
@@ -786,6 +787,9 @@ static void top_sites(const struct growth *g, const struct win *w, struct growth
 		if (fz.cv <= 0 || (fz.se_v > 0 && fz.cv / fz.se_v < CONTRIB_T_MIN))
 			continue;
 		rate = fz.cv * MS_PER_H;
+		/* an exact fit (se 0) lets rounding noise through: ask for a real rate */
+		if (rate < CONTRIB_MIN_PER_H)
+			continue;
 		for (i = 0; i < 3 && f->top_sites[i] != UINT32_MAX && f->top_rates[i] >= rate; i++)
 			;
 		if (i == 3)

@@ -17,6 +17,22 @@
  * current epoch), open_conns (accepted connections whose thread has not yet
  * freed its SSL, closed the socket and released its OpenSSL thread state),
  * live_bytes_all, live_blocks_all (every epoch), seq (one more per write).
+ *
+ * Leak modes, off by default, for the growth detectors. Every block they keep
+ * comes from OPENSSL_malloc, so the ground truth above counts it like any
+ * other; the state file adds their own counts (since start, every epoch):
+ * - --leak-per-conn: tcn_state_new() allocates a 32-byte per-connection state
+ *   right after SSL_new and keeps it forever in a global list (netty-tcnative's
+ *   bug, incident 2 of DESIGN.md). tcn_states, tcn_bytes.
+ * - --grow-cache BYTES_PER_S: a thread has cache_grow() allocate
+ *   BYTES_PER_S / 10 bytes every 100 ms into a global list never freed: growth
+ *   with a flat connection count. cache_chunks, cache_bytes.
+ * - --keep-ssl: a closed connection's socket is closed but its SSL object is
+ *   kept, never freed (a finalizer that never runs): live SSL objects far
+ *   above open sockets. kept_ssl; such a connection no longer counts in
+ *   open_conns once its thread is done, and its SSL is not in ssl_free.
+ * tcn_state_new and cache_grow are global and never inlined, so a tool that
+ * names an allocation's caller names them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
@@ -40,6 +57,9 @@
 #define GT_HDR_BYTES	16		/* keeps malloc's 16-byte alignment */
 #define GT_STACK_BYTES	(256 * 1024)
 #define GT_IO_BYTES	16384
+#define GT_CACHE_TICK_NS	100000000L	/* --grow-cache: one allocation per tick */
+#define GT_CACHE_TICKS_PER_S	10
+#define GT_TCN_STATE_BYTES	32
 
 struct gt_hdr {
 	size_t size;			/* requested bytes, header excluded */
@@ -57,12 +77,42 @@ static atomic_llong ssl_frees[GT_EPOCHS];
 static atomic_llong open_conns;
 static unsigned long long state_seq;
 
+static pthread_mutex_t leak_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tcn_state *tcn_states;		/* never freed */
+static struct cache_chunk *cache_chunks;	/* never freed */
+static SSL **kept_ssl;				/* never SSL_free'd */
+static size_t kept_n, kept_cap;
+static atomic_llong n_tcn_states, n_cache_chunks, n_cache_bytes, n_kept_ssl;
+
 struct gt_opts {
 	int port;
 	const char *cert;
 	const char *key;
 	const char *state;
+	int leak_per_conn;
+	int keep_ssl;
+	long grow_cache_bytes_per_s;	/* 0: off */
 };
+
+/* --leak-per-conn: what a JNI library keeps per SSL; exactly 32 bytes. */
+struct tcn_state {
+	struct tcn_state *next;
+	SSL *ssl;
+	uint64_t id;
+	uint64_t flags;
+};
+
+_Static_assert(sizeof(struct tcn_state) == GT_TCN_STATE_BYTES, "tcn_state must be 32 bytes");
+
+/* --grow-cache: the head of each chunk */
+struct cache_chunk {
+	struct cache_chunk *next;
+	size_t bytes;
+};
+
+/* Global, not inlined: the allocation's caller is named after them. */
+struct tcn_state *tcn_state_new(SSL *ssl);
+struct cache_chunk *cache_grow(size_t bytes);
 
 static struct gt_opts opts;
 static int bound_port;
@@ -174,6 +224,11 @@ static int write_state(void)
 	fprintf(f, "open_conns %lld\n", atomic_load(&open_conns));
 	fprintf(f, "live_bytes_all %lld\nlive_blocks_all %lld\n",
 		sum_from(live_bytes, 0), sum_from(live_blocks, 0));
+	fprintf(f, "tcn_states %lld\ntcn_bytes %lld\n", atomic_load(&n_tcn_states),
+		atomic_load(&n_tcn_states) * GT_TCN_STATE_BYTES);
+	fprintf(f, "cache_chunks %lld\ncache_bytes %lld\n", atomic_load(&n_cache_chunks),
+		atomic_load(&n_cache_bytes));
+	fprintf(f, "kept_ssl %lld\n", atomic_load(&n_kept_ssl));
 	fprintf(f, "seq %llu\n", ++state_seq);
 	err = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !err)
@@ -233,6 +288,91 @@ static void count_ssl_free(SSL *ssl)
 	atomic_fetch_add(&ssl_frees[epoch_now()], 1);
 }
 
+/*
+ * Allocates a per-connection state with OPENSSL_malloc and links it into a
+ * global list that is never freed. Not a tail call: the caller of
+ * CRYPTO_malloc is this function.
+ */
+__attribute__((noinline)) struct tcn_state *tcn_state_new(SSL *ssl)
+{
+	struct tcn_state *st = OPENSSL_malloc(sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->ssl = ssl;
+	st->flags = 0;
+	pthread_mutex_lock(&leak_lock);
+	st->id = (uint64_t)atomic_fetch_add(&n_tcn_states, 1);
+	st->next = tcn_states;
+	tcn_states = st;
+	pthread_mutex_unlock(&leak_lock);
+	return st;
+}
+
+/* Allocates bytes (>= sizeof(struct cache_chunk)) into the global cache list. */
+__attribute__((noinline)) struct cache_chunk *cache_grow(size_t bytes)
+{
+	struct cache_chunk *c = OPENSSL_malloc(bytes);
+
+	if (!c)
+		return NULL;
+	memset(c, 0, bytes);
+	c->bytes = bytes;
+	pthread_mutex_lock(&leak_lock);
+	c->next = cache_chunks;
+	cache_chunks = c;
+	pthread_mutex_unlock(&leak_lock);
+	atomic_fetch_add(&n_cache_chunks, 1);
+	atomic_fetch_add(&n_cache_bytes, (long long)bytes);
+	return c;
+}
+
+/* Steady growth: one chunk every 100 ms on an absolute schedule. */
+static void *cache_thread(void *arg)
+{
+	size_t bytes = (size_t)opts.grow_cache_bytes_per_s / GT_CACHE_TICKS_PER_S;
+	struct timespec next;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		next.tv_nsec += GT_CACHE_TICK_NS;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+		cache_grow(bytes);
+	}
+	return NULL;
+}
+
+/* --keep-ssl: the SSL object outlives its connection. 0, or -ENOMEM. */
+static int keep_ssl(SSL *ssl)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&leak_lock);
+	if (kept_n == kept_cap) {
+		size_t cap = kept_cap ? 2 * kept_cap : 1024;
+		SSL **v = realloc(kept_ssl, cap * sizeof(*v));
+
+		if (v) {
+			kept_ssl = v;
+			kept_cap = cap;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	if (!err) {
+		kept_ssl[kept_n++] = ssl;
+		atomic_fetch_add(&n_kept_ssl, 1);
+	}
+	pthread_mutex_unlock(&leak_lock);
+	return err;
+}
+
 static void echo(SSL *ssl)
 {
 	char buf[GT_IO_BYTES];
@@ -254,12 +394,15 @@ static void *conn_thread(void *arg)
 	SSL *ssl;
 
 	ssl = count_ssl_new(c->ctx);
+	if (ssl && opts.leak_per_conn)
+		tcn_state_new(ssl);
 	if (ssl) {
 		if (SSL_set_fd(ssl, c->fd) == 1 && SSL_accept(ssl) == 1) {
 			echo(ssl);
 			SSL_shutdown(ssl);
 		}
-		count_ssl_free(ssl);
+		if (!opts.keep_ssl || keep_ssl(ssl))
+			count_ssl_free(ssl);
 	}
 	close(c->fd);
 	free(c);
@@ -359,10 +502,14 @@ static SSL_CTX *make_ctx(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: gt_server --port P --cert FILE --key FILE --state FILE\n"
+		"                 [--leak-per-conn] [--grow-cache BYTES_PER_S] [--keep-ssl]\n"
 		"  TLS echo server on 127.0.0.1:P (0 = ephemeral) with a ground truth\n"
 		"  of its OpenSSL memory in the state file.\n"
 		"  SIGUSR1: new epoch + write state; SIGUSR2: write state;\n"
-		"  SIGTERM/SIGINT: exit 0.\n");
+		"  SIGTERM/SIGINT: exit 0.\n"
+		"  --leak-per-conn            leak a 32-byte state per connection (tcn_state_new)\n"
+		"  --grow-cache BYTES_PER_S   leak BYTES_PER_S/10 every 100 ms (cache_grow)\n"
+		"  --keep-ssl                 close sockets but never free their SSL objects\n");
 }
 
 static int parse_port(const char *s, int *out)
@@ -378,6 +525,27 @@ static int parse_port(const char *s, int *out)
 	return 0;
 }
 
+/* BYTES_PER_S: a chunk per 100 ms holds at least a chunk head, at most 1 GiB/s */
+static int parse_rate(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno ||
+	    v < (long)(GT_CACHE_TICKS_PER_S * sizeof(struct cache_chunk)) || v > (1L << 30))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_LEAK_PER_CONN = 256,
+	OPT_GROW_CACHE,
+	OPT_KEEP_SSL,
+};
+
 static int parse_opts(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -385,6 +553,9 @@ static int parse_opts(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 's' },
+		{ "leak-per-conn", no_argument, NULL, OPT_LEAK_PER_CONN },
+		{ "grow-cache", required_argument, NULL, OPT_GROW_CACHE },
+		{ "keep-ssl", no_argument, NULL, OPT_KEEP_SSL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -404,6 +575,16 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 's':
 			opts.state = optarg;
+			break;
+		case OPT_LEAK_PER_CONN:
+			opts.leak_per_conn = 1;
+			break;
+		case OPT_GROW_CACHE:
+			if (parse_rate(optarg, &opts.grow_cache_bytes_per_s))
+				return -EINVAL;
+			break;
+		case OPT_KEEP_SSL:
+			opts.keep_ssl = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -434,11 +615,11 @@ static int block_signals(void)
 	return pthread_sigmask(SIG_BLOCK, &ctl_signals, NULL) ? -1 : 0;
 }
 
-static int start_signal_thread(void)
+static int start_thread(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
 
-	if (pthread_create(&t, NULL, signal_thread, &ctl_signals))
+	if (pthread_create(&t, NULL, fn, arg))
 		return -1;
 	return pthread_detach(t) ? -1 : 0;
 }
@@ -474,8 +655,12 @@ int main(int argc, char **argv)
 	if (report_state())
 		return 1;
 	/* the state file exists before the signal thread can rewrite it */
-	if (start_signal_thread()) {
+	if (start_thread(signal_thread, &ctl_signals)) {
 		fprintf(stderr, "gt_server: cannot start the signal thread\n");
+		return 1;
+	}
+	if (opts.grow_cache_bytes_per_s && start_thread(cache_thread, NULL)) {
+		fprintf(stderr, "gt_server: cannot start the cache thread\n");
 		return 1;
 	}
 	printf("listening %d pid %d\n", bound_port, (int)getpid());
