@@ -544,9 +544,12 @@ static bool wait_events(struct session *s, int timeout, bool *quit)
 	};
 	int err;
 
-	if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-		p_err("failed to wait for events: %s", strerror(errno));
-		return false;
+	if (poll(pfd, 2, timeout) < 0) {
+		if (errno != EINTR) {
+			p_err("failed to wait for events: %s", strerror(errno));
+			return false;
+		}
+		pfd[1].revents = s->tui ? POLLIN : 0;	/* SIGWINCH: redraw at once */
 	}
 	err = reader__drain(s->rd);
 	if (err < 0 && err != -EINTR) {
@@ -656,7 +659,7 @@ static int outputs(struct session *s)
 static void start_view(struct session *s)
 {
 	struct tui_opts to = {
-		.no_color = s->o->no_color || getenv("NO_COLOR"),
+		.no_color = s->o->no_color,	/* tui.c honours a non-empty NO_COLOR */
 		.interval_s = (double)s->o->interval_ms / 1000,
 	};
 

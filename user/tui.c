@@ -79,6 +79,14 @@ static void check_size(void)
 		resize_term(ws.ws_row, ws.ws_col);
 }
 
+/* The terminal can move the cursor anywhere (and so draw a screen). */
+static bool can_address(void)
+{
+	char *cup = tigetstr("cup");
+
+	return cup && cup != (char *)-1;
+}
+
 /* One row: runs of one style each, as wide characters. */
 static void paint_row(struct tui *t, int r, const struct view_cell *row, int cols)
 {
@@ -146,6 +154,14 @@ struct tui *tui__new(const struct tui_opts *o)
 		return NULL;
 	}
 	set_term(t->scr);
+	if (!can_address()) {		/* TERM=dumb and the like: the session prints text */
+		endwin();
+		delscreen(t->scr);
+		view__free(t->v);
+		free(t);
+		errno = ENOTSUP;
+		return NULL;
+	}
 	cbreak();
 	noecho();
 	nonl();

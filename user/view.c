@@ -773,7 +773,7 @@ static unsigned int act_clear_filter(struct view *v)
 
 static unsigned int move_sel(struct view *v, long long by)
 {
-	long long pos = (long long)v->sel[v->mode] + by;
+	long long pos;
 
 	if (v->mode == VIEW_TIMELINE)
 		return TUI_NONE;
@@ -1456,8 +1456,9 @@ static void site_table(struct view *v, int r, int rows)
 	site_layout(v->cols, &L);
 	for (i = 0; i < SC__COUNT; i++)
 		title[i] = site_title(v, i);
+	/* down: biggest first, or Z to A */
 	table_titles(v, r, SC__COUNT, L.x, L.w, title, right, sort,
-		     site_text_col(sort) == !v->rev[VIEW_SITES] ? false : true);
+		     site_text_col(sort) == v->rev[VIEW_SITES]);
 	for (k = v->top[VIEW_SITES]; k < v->norder && (int)(k - v->top[VIEW_SITES]) < rows - 1;
 	     k++) {
 		int row = r + 1 + (int)(k - v->top[VIEW_SITES]);
