@@ -6,7 +6,8 @@
 set -euo pipefail
 
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
-      pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2)
+      pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2
+      gnuplot-nox curl file)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -20,11 +20,14 @@ enum {
 	OPT_RINGBUF,
 	OPT_ENTRY_PROBES,
 	OPT_BASELINE_AFTER,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_FILE,
 };
 
 static const char usage_text[] =
 "Usage: tlsmem -p PID[,PID...] [options]\n"
 "       tlsmem [options] -- COMMAND [ARG...]\n"
+"       tlsmem plot FILE.csv [FILE2.csv] [-o OUT.png|OUT.svg]\n"
 "\n"
 "Live view of the memory OpenSSL holds in a running process: outstanding\n"
 "allocations, live SSL objects, allocation sites, growth. Attaches with eBPF\n"
@@ -35,6 +38,8 @@ static const char usage_text[] =
 "  -d, --duration SEC      stop after SEC seconds (default: until q, Ctrl-C or target exit)\n"
 "  -o, --csv FILE          time series: one row per interval\n"
 "      --sites-csv FILE    the site table, rewritten every interval\n"
+"      --metrics-listen ADDR:PORT  serve the figures at /metrics (Prometheus text format)\n"
+"      --metrics-file FILE  write the same text atomically every interval\n"
 "      --report            text summary at the end (default when stdout is not a terminal)\n"
 "      --json              one JSON object at the end on stdout\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
@@ -66,6 +71,8 @@ static const struct option longopts[] = {
 	{ "no-color",       no_argument,       NULL, OPT_NO_COLOR },
 	{ "entry-probes",   no_argument,       NULL, OPT_ENTRY_PROBES },
 	{ "baseline-after", required_argument, NULL, OPT_BASELINE_AFTER },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "metrics-file",   required_argument, NULL, OPT_METRICS_FILE },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -212,6 +219,16 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		return OPTS_RUN;
 	case OPT_NO_COLOR:
 		o->no_color = true;
+		return OPTS_RUN;
+	case OPT_METRICS_LISTEN:
+		if (!*arg)
+			return bad("--metrics-listen", arg, "expected ADDR:PORT, e.g. 127.0.0.1:9464");
+		o->metrics_listen = arg;
+		return OPTS_RUN;
+	case OPT_METRICS_FILE:
+		if (!*arg)
+			return bad("--metrics-file", arg, "expected a file name");
+		o->metrics_file = arg;
 		return OPTS_RUN;
 	case OPT_BASELINE_AFTER:
 		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))

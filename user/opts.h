@@ -23,6 +23,8 @@ struct opts {
 	__u64 duration_ms;		/* 0: until q, a signal or the targets exit */
 	const char *csv;
 	const char *sites_csv;
+	const char *metrics_listen;	/* ADDR:PORT for /metrics */
+	const char *metrics_file;	/* textfile collector output */
 	bool report;			/* text summary at the end */
 	bool json;			/* JSON summary at the end */
 	bool fail_on_growth;

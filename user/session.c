@@ -19,6 +19,7 @@
 #include "csv.h"
 #include "elfobj.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "opts.h"
 #include "probe.h"
@@ -53,9 +54,11 @@ struct session {
 	bool live_text;			/* print the text report every interval */
 	struct sampler *sp;		/* growth detectors and the time line */
 	struct tui *tui;		/* the live view, on a terminal */
+	struct metrics_srv *msrv;	/* --metrics-listen */
 	__u64 sockets;			/* open TCP sockets of the live targets */
 	bool baseline_done;
 	bool had_tui;
+	bool metrics_failed;
 	FILE *csv;			/* -o: time series */
 	struct csv_writer *csv_w;
 	__u64 prev_allocs, prev_frees, prev_ns;
@@ -412,12 +415,42 @@ static void fill_summary(struct session *s, struct summary *sum)
 }
 
 /* Output files are opened before attaching: a bad path costs the target nothing. */
+/* A file rewritten every interval through PATH.tmp: can it be? Exit status 2 if not. */
+static int check_rewritten(const char *opt, const char *path)
+{
+	int err = metrics_file_check(path);
+
+	if (!err)
+		return 0;
+	p_err("cannot write %s %s: %s", opt, path, strerror(-err));
+	return 2;
+}
+
+static int open_metrics(struct session *s)
+{
+	if (s->o->metrics_file && check_rewritten("--metrics-file", s->o->metrics_file))
+		return 2;
+	if (s->o->sites_csv && check_rewritten("--sites-csv", s->o->sites_csv))
+		return 2;
+	if (!s->o->metrics_listen)
+		return 0;
+	s->msrv = metrics_srv__new(s->o->metrics_listen);
+	if (!s->msrv) {
+		p_err("cannot serve --metrics-listen %s: %s", s->o->metrics_listen,
+		      errno == EINVAL ? "expected ADDR:PORT with a numeric address, e.g. "
+		      "127.0.0.1:9464" : strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
 static int open_outputs(struct session *s)
 {
 	size_t i;
+	int err = open_metrics(s);
 
-	if (!s->o->csv)
-		return 0;
+	if (err || !s->o->csv)
+		return err;
 	s->csv = csv_open(s->o->csv);
 	s->csv_w = s->csv ? csv_writer__new(s->csv) : NULL;
 	if (!s->csv_w) {
@@ -516,6 +549,14 @@ static void sample(struct session *s)
 		csv_row(s);
 	if (s->o->sites_csv)
 		sites_csv(s);
+	if (s->o->metrics_file) {
+		fill_summary(s, &sum);
+		if (metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES) &&
+		    !s->metrics_failed) {
+			p_warn("failed to write %s", s->o->metrics_file);
+			s->metrics_failed = true;
+		}
+	}
 	if (s->live_text)
 		print_live(s);
 }
@@ -538,13 +579,15 @@ static bool keys(struct session *s)
 /* Waits for records (and keys) until the timeout; false on a fatal error. */
 static bool wait_events(struct session *s, int timeout, bool *quit)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = reader__fd(s->rd), .events = POLLIN },
 		{ .fd = s->tui ? tui__fd(s->tui) : -1, .events = POLLIN },
+		{ .fd = s->msrv ? metrics_srv__fd(s->msrv) : -1, .events = POLLIN },
 	};
+	struct summary sum;
 	int err;
 
-	if (poll(pfd, 2, timeout) < 0) {
+	if (poll(pfd, 3, timeout) < 0) {
 		if (errno != EINTR) {
 			p_err("failed to wait for events: %s", strerror(errno));
 			return false;
@@ -558,6 +601,10 @@ static bool wait_events(struct session *s, int timeout, bool *quit)
 	}
 	if (s->tui && (pfd[1].revents & POLLIN))
 		*quit = keys(s);
+	if (s->msrv && (pfd[2].revents & POLLIN)) {
+		fill_summary(s, &sum);
+		metrics_srv__serve(s->msrv, &sum);
+	}
 	return true;
 }
 
@@ -741,6 +788,7 @@ int session_run(const struct opts *o)
 	if (s.csv && s.csv != stdout)
 		fclose(s.csv);
 	tui__free(s.tui);
+	metrics_srv__free(s.msrv);
 	sampler__free(s.sp);
 	model__free(s.m);
 	sites__free(s.sites);
