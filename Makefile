@@ -73,6 +73,52 @@ $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -lssl -lcrypto -lpthread -o $@
 
+$(OUTPUT)/bench/ingest: tests/bench/ingest.c user/model.c user/htab.c user/slab.c
+	$(call msg,BENCH-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(WARNINGS) $(DEFINES) $(INCLUDES) $^ -o $@
+
+# Test targets of other shapes: static OpenSSL, deleted and late-loaded libraries, BoringSSL
+SHAPES        := $(OUTPUT)/shapes
+SHAPE_TARGETS := $(addprefix $(SHAPES)/,gt_server_static gt_server_static_stripped libtcn.so \
+		   dl_host hold_client)
+BORING_INC    := /usr/include/android
+BORING_LIB    := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/android
+ifneq ($(wildcard $(BORING_INC)/openssl/ssl.h),)
+SHAPE_TARGETS += $(SHAPES)/boring_target
+endif
+
+targets: $(SHAPE_TARGETS)
+
+$(SHAPES):
+	$(Q)mkdir -p $@
+
+$(SHAPES)/gt_server_static: tests/targets/gt_server.c | $(SHAPES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< \
+		-Wl,-Bstatic -lssl -lcrypto -Wl,-Bdynamic -lpthread -ldl -o $@
+
+$(SHAPES)/gt_server_static_stripped: $(SHAPES)/gt_server_static
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+
+$(SHAPES)/libtcn.so: tests/targets/shapes/tcn.c | $(SHAPES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP -fPIC -shared $< -lcrypto -o $@
+
+$(SHAPES)/dl_host: tests/targets/shapes/dl_host.c | $(SHAPES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -ldl -o $@
+
+$(SHAPES)/hold_client: tests/targets/shapes/hold_client.c | $(SHAPES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -lssl -lcrypto -o $@
+
+$(SHAPES)/boring_target: tests/targets/shapes/boring_target.c | $(SHAPES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP -I$(BORING_INC) $< -rdynamic \
+		-L$(BORING_LIB) -Wl,-rpath,$(BORING_LIB) -lssl -lcrypto -o $@
+
 deps:
 	$(Q)tests/deps.sh
 
@@ -89,7 +135,7 @@ demo: deps
 	$(Q)tests/demo.sh ./$(APP)
 
 bench: deps
-	$(Q)$(MAKE) $(APP) targets
+	$(Q)$(MAKE) $(APP) targets $(OUTPUT)/bench/ingest
 	$(Q)tests/bench/run.sh ./$(APP)
 
 install: $(APP)
@@ -109,7 +155,8 @@ vmlinux-h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)/vmlinux.h.tmp
 	mv $(VMLINUX)/vmlinux.h.tmp $(VMLINUX)/vmlinux.h
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/targets/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/targets/*.d \
+	$(SHAPES)/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -317,6 +317,19 @@ int BPF_KPROBE(crypto_clear_realloc_enter, __u64 ptr, __u64 old_len, __u64 size,
 	return alloc_enter(ctx, TLSMEM_FN_CLEAR_REALLOC, ptr, size, file, line);
 }
 
+/* BoringSSL's own allocator: OPENSSL_malloc(size), no file or line */
+SEC("uprobe")
+int BPF_KPROBE(openssl_malloc_enter, __u64 size)
+{
+	return alloc_enter(ctx, TLSMEM_FN_MALLOC, 0, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(openssl_realloc_enter, __u64 ptr, __u64 size)
+{
+	return alloc_enter(ctx, TLSMEM_FN_REALLOC, ptr, size, 0, 0);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(crypto_alloc_exit, __u64 ret)
 {

@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
       pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2
-      gnuplot-nox curl file)
+      gnuplot-nox curl file util-linux nginx-light android-libboringssl-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -572,6 +572,11 @@ static const char *search_rodata(const struct elf_obj *o, const char *marker, in
 	return hit ? hit : any;
 }
 
+int elf_obj__has_rodata_string(const struct elf_obj *o, const char *s)
+{
+	return o && s && search_rodata(o, s, 0) != NULL;
+}
+
 static void set_version(struct elf_obj *o, const char *s)
 {
 	size_t n = 0;

@@ -66,4 +66,7 @@ int elf_obj__has_symbols(const struct elf_obj *o);
  */
 const char *elf_obj__openssl_version(const struct elf_obj *o);
 
+/* 1 when s occurs in the file's read-only data sections, else 0. */
+int elf_obj__has_rodata_string(const struct elf_obj *o, const char *s);
+
 #endif /* TLSMEM_ELFOBJ_H */

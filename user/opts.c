@@ -22,6 +22,7 @@ enum {
 	OPT_BASELINE_AFTER,
 	OPT_METRICS_LISTEN,
 	OPT_METRICS_FILE,
+	OPT_WAIT,
 };
 
 static const char usage_text[] =
@@ -34,6 +35,7 @@ static const char usage_text[] =
 "uprobes; the process is not restarted, paused or modified.\n"
 "\n"
 "  -p, --pid PID[,PID...]  attach to running processes\n"
+"      --wait              with -p: a process without OpenSSL yet is watched until it loads it\n"
 "  -i, --interval SEC      sample and refresh period (default 1)\n"
 "  -d, --duration SEC      stop after SEC seconds (default: until q, Ctrl-C or target exit)\n"
 "  -o, --csv FILE          time series: one row per interval\n"
@@ -73,6 +75,7 @@ static const struct option longopts[] = {
 	{ "baseline-after", required_argument, NULL, OPT_BASELINE_AFTER },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "metrics-file",   required_argument, NULL, OPT_METRICS_FILE },
+	{ "wait",           no_argument,       NULL, OPT_WAIT },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -233,6 +236,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	case OPT_BASELINE_AFTER:
 		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
 			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
+		return OPTS_RUN;
+	case OPT_WAIT:
+		o->wait = true;
 		return OPTS_RUN;
 	case OPT_ENTRY_PROBES:
 		o->entry_probes = true;

@@ -58,6 +58,7 @@ enum prog_id {
 	P_FREE, P_CLEAR_FREE, P_CLEAR_FREE_EXIT,
 	P_SSL_NEW, P_SSL_FREE, P_SSL_CALL, P_SSL_EXIT,
 	P_LOADER,
+	P_OSSL_MALLOC, P_OSSL_REALLOC,
 };
 
 struct probe_spec {
@@ -86,7 +87,14 @@ static const struct probe_spec specs[] = {
 	{ "SSL_write",            P_SSL_CALL,      P_SSL_EXIT,        1 },
 	{ "SSL_write_ex",         P_SSL_CALL,      P_SSL_EXIT,        1 },
 	{ "SSL_shutdown",         P_SSL_CALL,      P_SSL_EXIT,        1 },
+	/* BoringSSL: the allocator proper; its CRYPTO_* shims nest into these */
+	{ "OPENSSL_malloc",       P_OSSL_MALLOC,   P_ALLOC_EXIT,      1 },
+	{ "OPENSSL_zalloc",       P_OSSL_MALLOC,   P_ALLOC_EXIT,      1 },
+	{ "OPENSSL_realloc",      P_OSSL_REALLOC,  P_ALLOC_EXIT,      2 },
+	{ "OPENSSL_free",         P_FREE,          P_NONE,            1 },
 };
+
+#define SPEC_CRYPTO_FREE	4	/* index of CRYPTO_free in specs[] */
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -108,6 +116,8 @@ static struct bpf_program *prog_of(const struct probe *p, enum prog_id id)
 	case P_SSL_CALL:	return s->progs.ssl_call_enter;
 	case P_SSL_EXIT:	return s->progs.ssl_call_exit;
 	case P_LOADER:		return s->progs.dl_debug_state_enter;
+	case P_OSSL_MALLOC:	return s->progs.openssl_malloc_enter;
+	case P_OSSL_REALLOC:	return s->progs.openssl_realloc_enter;
 	default:		return NULL;
 	}
 }
@@ -268,9 +278,17 @@ static int attach_multi(struct probe *p, int pid, const char *path, const char *
 	return keep_fd(p, fd);
 }
 
+/* The program for spec i on pass 0 (returns) or 1 (entries). */
+static enum prog_id prog_for(size_t i, int pass, bool nested_free)
+{
+	if (i == SPEC_CRYPTO_FREE && nested_free)
+		return pass ? P_CLEAR_FREE : P_CLEAR_FREE_EXIT;
+	return pass ? specs[i].enter : specs[i].exit;
+}
+
 /* One multi link per program: every function of obj that program serves. */
 static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const __u64 *off,
-			    const bool *has)
+			    const bool *has, bool nested_free)
 {
 	__u64 offs[NSPECS];
 	int pass, id, err;
@@ -278,9 +296,9 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 	__u32 n;
 
 	for (pass = 0; pass < 2; pass++) {
-		for (id = P_MALLOC; id <= P_SSL_EXIT; id++) {
+		for (id = P_MALLOC; id <= P_OSSL_REALLOC; id++) {
 			for (i = 0, n = 0; i < NSPECS; i++)
-				if (has[i] && (int)(pass ? specs[i].enter : specs[i].exit) == id)
+				if (has[i] && (int)prog_for(i, pass, nested_free) == id)
 					offs[n++] = off[i];
 			if (!n)
 				continue;
@@ -317,6 +335,8 @@ static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_s
 
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 {
+	bool nested_free = false;
+	__u64 dummy;
 	__u64 off[NSPECS];
 	bool has[NSPECS];
 	size_t i;
@@ -324,12 +344,18 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 
 	for (i = 0; i < NSPECS; i++)
 		has[i] = find_site(p, obj, &specs[i], &off[i]);
+	/*
+	 * Where CRYPTO_free calls OPENSSL_free (BoringSSL), it needs a return
+	 * probe so that the inner free is known to be nested.
+	 */
+	if (has[SPEC_CRYPTO_FREE] && elf_obj__func_off(obj->elf, "OPENSSL_free", &dummy) == 0)
+		nested_free = true;
 	if (p->multi)
-		return attach_obj_multi(p, pid, obj, off, has);
+		return attach_obj_multi(p, pid, obj, off, has, nested_free);
 	/* returns first: an entry seen without its return would leave a scope open */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < NSPECS; i++) {
-			enum prog_id id = pass ? specs[i].enter : specs[i].exit;
+			enum prog_id id = prog_for(i, pass, nested_free);
 
 			if (!has[i] || id == P_NONE)
 				continue;

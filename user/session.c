@@ -135,7 +135,26 @@ static int check_pid(int pid)
 	return 0;
 }
 
-static int find_openssl(struct target *t)
+/*
+ * An executable without function symbols that carries OpenSSL's code (its
+ * source file names are in the read-only data): OpenSSL cannot be found.
+ */
+static bool exe_stripped(int pid)
+{
+	struct elf_obj *o;
+	char path[64];
+	bool stripped;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	o = elf_obj__open(path);
+	if (!o)
+		return false;
+	stripped = !elf_obj__has_symbols(o) && elf_obj__has_rodata_string(o, "ssl_lib.c");
+	elf_obj__free(o);
+	return stripped;
+}
+
+static int find_openssl(struct session *s, struct target *t)
 {
 	char seen[2048];
 	int n = target__scan(t);
@@ -146,6 +165,19 @@ static int find_openssl(struct target *t)
 	}
 	if (n < 0) {
 		p_err("failed to read the memory map of PID %d: %s", t->pid, strerror(-n));
+		return 1;
+	}
+	if (!t->nobjs && s->o->wait && t->loader) {
+		p_info("no OpenSSL in PID %d (%s) yet: waiting for its loader to map it", t->pid,
+		       t->comm);
+		return 0;
+	}
+	if (!t->nobjs && exe_stripped(t->pid)) {
+		p_err("no OpenSSL found in PID %d (%s): its executable has no symbol table "
+		      "(stripped), so the OpenSSL linked into it (CRYPTO_malloc, SSL_new ...) "
+		      "cannot be found; run a build with symbols (.symtab or exported), or "
+		      "link OpenSSL as a shared library",
+		      t->pid, t->comm);
 		return 1;
 	}
 	if (!t->nobjs) {
@@ -194,7 +226,7 @@ static int setup_pids(struct session *s)
 		t->pid = s->o->pids[i];
 		s->ntargets++;
 		procinfo_comm(t->pid, t->comm, sizeof(t->comm));
-		err = find_openssl(t);
+		err = find_openssl(s, t);
 		if (err)
 			return err;
 	}
