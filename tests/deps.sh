@@ -5,7 +5,7 @@
 # to install. Prints nothing when everything is present.
 set -euo pipefail
 
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
+pkgs=(clang llvm bpftrace libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
       pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2
       gnuplot-nox curl file util-linux nginx-light android-libboringssl-dev)
 

@@ -73,14 +73,59 @@ observed()
 	wait "$t"
 }
 
+# The naive peer: bpftrace with the same probes at function entry, keeping
+# the same map of outstanding allocations.
+naive()
+{
+	local lib t
+
+	lib=$(awk '/libcrypto\.so/ { print $6; exit }' "/proc/$srv/maps")
+	bpftrace -p "$srv" -e "
+uprobe:$lib:CRYPTO_malloc, uprobe:$lib:CRYPTO_zalloc { @sz[tid] = arg0; }
+uretprobe:$lib:CRYPTO_malloc, uretprobe:$lib:CRYPTO_zalloc /@sz[tid]/ {
+	@out[retval] = @sz[tid]; delete(@sz[tid]); }
+uprobe:$lib:CRYPTO_free { delete(@out[arg0]); }
+uprobe:$lib:SSL_new { @ssl = count(); }
+END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
+	t=$!
+	until grep -q Attaching "$TMPB/bt.out" 2>/dev/null; do sleep 0.05; done
+	sleep 0.5
+	churn
+	kill -INT "$t"
+	wait "$t" 2>/dev/null
+}
+
+modes=(bare placed --entry-probes)
+command -v bpftrace >/dev/null && modes+=(bpftrace)
 declare -A hs
-for mode in bare placed --entry-probes; do
+for mode in "${modes[@]}"; do
 	hs[$mode]=$(for _ in $(seq "${HS_ROUNDS:-3}"); do
-		if [ "$mode" = bare ]; then churn; else observed "${opts[$mode]}"; fi
+		case $mode in
+		bare) churn ;;
+		bpftrace) naive ;;
+		*) observed "${opts[$mode]}" ;;
+		esac
 	done | median)
 done
 printf '\n%-28s %12s %10s\n' "s_server handshakes" "conn/s (med)" "vs bare"
-for mode in bare placed --entry-probes; do
+for mode in "${modes[@]}"; do
 	printf '%-28s %12.0f %9.0f%%\n' "$mode" "${hs[$mode]}" \
 		"$(echo "${hs[$mode]} ${hs[bare]}" | awk '{ print 100 * $1 / $2 }')"
 done
+[ -n "${hs[bpftrace]:-}" ] && printf 'tlsmem vs the naive bpftrace peer: %.1fx\n' \
+	"$(echo "${hs[placed]} ${hs[bpftrace]}" | awk '{ print $1 / $2 }')"
+
+# The reader's ingest rate on one core, and tlsmem's memory per tracked block.
+printf '\n'
+.output/bench/ingest | awk '{ printf "%-28s %s\n", $1, $2 }'
+
+# Attach latency: from launch to the "attached" line, for node (100 MB executable).
+node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \
+	> "$TMPB/node.out" 2>&1 &
+nodepid=$!
+until grep -q listening "$TMPB/node.out" 2>/dev/null; do sleep 0.05; done
+for _ in 1 2 3; do
+	"$TLSMEM" -p "$nodepid" -d 0.1 --json 2>&1 >/dev/null |
+		sed -n 's/.* in \([0-9.]*\) ms$/\1/p'
+done | median | awk '{ printf "%-28s %s ms (median of 3)\n", "attach node", $1 }'
+kill "$nodepid"
