@@ -447,7 +447,7 @@ static void put_axes(FILE *f, const struct plot *p)
 	fprintf(f, "set xlabel '%s since attach'\nset ylabel '%s'\n", p->tunit, p->yunit);
 	fputs("set y2label 'live SSL objects'\nset format y '%g'\nset format y2 '%.0f'\n"
 	      "set ytics nomirror\nset y2tics\nset grid xtics ytics\n"
-	      "set key below horizontal\nset style data lines\n", f);
+	      "set key below horizontal\nset bmargin 6\nset style data lines\n", f);
 	fprintf(f, "set xrange [0:%.10g]\nset yrange [0:%.10g]\nset y2range [0:%.10g]\n",
 		p->tmax > 0 ? p->tmax / p->tdiv : 1, p->ymax > 0 ? p->ymax / p->ydiv * 1.1 : 1,
 		p->y2max > 0 ? p->y2max * 1.1 : 1);
@@ -554,8 +554,8 @@ static void child(int in, int out, int report)
 		execvp(argv[0], argv);
 		err = errno;
 	}
-	if (write(report, &err, sizeof(err)) < 0)
-		_exit(127);
+	if (write(report, &err, sizeof(err)) != sizeof(err))
+		_exit(126);
 	_exit(127);
 }
 
