@@ -446,7 +446,6 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->baseline_s = sampler__baseline_s(s->sp);
 }
 
-/* Output files are opened before attaching: a bad path costs the target nothing. */
 /* A file rewritten every interval through PATH.tmp: can it be? Exit status 2 if not. */
 static int check_rewritten(const char *opt, const char *path)
 {
@@ -476,6 +475,7 @@ static int open_metrics(struct session *s)
 	return 0;
 }
 
+/* Output files are opened before attaching: a bad path costs the target nothing. */
 static int open_outputs(struct session *s)
 {
 	size_t i;
@@ -566,6 +566,7 @@ static void sample(struct session *s)
 {
 	double t_s = (double)(now_ns() - s->attach_ns) / 1e9;
 	struct summary sum;
+	int err;
 
 	sampler__tick(s->sp, t_s, s->rss_bytes, s->sockets);
 	if (s->o->baseline_after_ms && !s->baseline_done &&
@@ -583,9 +584,9 @@ static void sample(struct session *s)
 		sites_csv(s);
 	if (s->o->metrics_file) {
 		fill_summary(s, &sum);
-		if (metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES) &&
-		    !s->metrics_failed) {
-			p_warn("failed to write %s", s->o->metrics_file);
+		err = metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES);
+		if (err && !s->metrics_failed) {
+			p_warn("failed to write %s: %s", s->o->metrics_file, strerror(-err));
 			s->metrics_failed = true;
 		}
 	}
