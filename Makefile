@@ -36,7 +36,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all test unit e2e demo bench deps clean install uninstall vmlinux-h targets
+.PHONY: all test unit e2e demo bench deps clean install uninstall vmlinux-h targets fuzz
 all: $(APP) targets
 
 targets: $(TARGETS)
@@ -125,7 +125,13 @@ deps:
 # unit tests, then end-to-end tests (root); ends with "N passed, N failed"
 test: deps
 	$(Q)$(MAKE) $(APP) $(UNIT_TESTS) targets
-	$(Q)tests/run-all.sh $(UNIT_TESTS)
+	$(Q)OUTPUT=$(OUTPUT) CLANG=$(CLANG) tests/run-all.sh $(UNIT_TESTS) tests/fuzz/run.sh
+
+FUZZ_SECONDS ?= 300
+
+# libFuzzer targets under ASan/UBSan (clang): FUZZ_SECONDS each; crashes in $(OUTPUT)/fuzz/crashes
+fuzz:
+	$(Q)OUTPUT=$(OUTPUT) CLANG=$(CLANG) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 unit: $(UNIT_TESTS)
 	$(Q)tests/run-all.sh --unit-only $(UNIT_TESTS)

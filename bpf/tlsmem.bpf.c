@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* tgid whose loader events stop it until user space has probed new objects */
 const volatile __u32 targ_stop_pid = 0;
+/* --light: only SSL_new and SSL_free are probed; SSL_free counts as the end */
+const volatile __u32 targ_light = 0;
 
 struct tstate {
 	__u64 sp;		/* stack pointer at the outermost allocator call */
@@ -76,10 +78,28 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* probe hits, for the cost the observation puts on the target */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} hits SEC(".maps");
+
+static __always_inline void count_hit(void)
+{
+	__u32 zero = 0;
+	__u64 *cnt = bpf_map_lookup_elem(&hits, &zero);
+
+	if (cnt)
+		(*cnt)++;	/* per CPU: no other writer */
+}
+
 static __always_inline struct tstate *tstate_get(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	count_hit();
 	return bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
@@ -265,6 +285,9 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, enum tlsmem_func fn, _
 	t->self_freed = 0;
 	if (fn == TLSMEM_FN_SSL_CALL && ssl)
 		announce(ssl);
+	/* light: CRYPTO_free is not probed, so the call itself is taken as the end */
+	if (fn == TLSMEM_FN_SSL_FREE && ssl && targ_light)
+		emit_short(TLSMEM_EV_SSL_FREE, 0, 1, ssl, ssl);
 	return 0;
 }
 

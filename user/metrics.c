@@ -208,7 +208,7 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 		num("tlsmem_events_received_total", "counter", "Events received from the kernel.",
 		    s->events_received),
 		num("tlsmem_events_lost_total", "counter",
-		    "Events the kernel could not deliver; figures are lower bounds when > 0.",
+		    "Events the kernel could not deliver; when > 0 counts are lower bounds and live figures approximate.",
 		    s->events_lost),
 		num("tlsmem_complete", "gauge",
 		    "1 when no event was lost or rejected: the figures are exact.",

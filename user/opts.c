@@ -23,6 +23,7 @@ enum {
 	OPT_METRICS_LISTEN,
 	OPT_METRICS_FILE,
 	OPT_WAIT,
+	OPT_LIGHT,
 };
 
 static const char usage_text[] =
@@ -48,6 +49,8 @@ static const char usage_text[] =
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
+"      --light             SSL_new/SSL_free only: near-zero cost, memory per connection\n"
+"                          estimated from RSS instead of counted\n"
 "      --entry-probes      probe every function at its entry (slower; for comparison)\n"
 "  -v, --verbose           debug messages, libbpf's included\n"
 "  -h, --help              this text\n"
@@ -76,6 +79,7 @@ static const struct option longopts[] = {
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "metrics-file",   required_argument, NULL, OPT_METRICS_FILE },
 	{ "wait",           no_argument,       NULL, OPT_WAIT },
+	{ "light",          no_argument,       NULL, OPT_LIGHT },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -236,6 +240,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	case OPT_BASELINE_AFTER:
 		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
 			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
+		return OPTS_RUN;
+	case OPT_LIGHT:
+		o->light = true;
 		return OPTS_RUN;
 	case OPT_WAIT:
 		o->wait = true;

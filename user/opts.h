@@ -31,6 +31,7 @@ struct opts {
 	bool no_color;
 	int verbose;
 	__u64 baseline_after_ms;	/* 0: no automatic baseline */
+	bool light;			/* --light */
 	bool wait;			/* -p: wait for OpenSSL to be loaded */
 	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */
 	__u64 ringbuf_bytes;		/* 0: the default built into the BPF object */

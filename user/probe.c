@@ -32,6 +32,7 @@ struct probe {
 	int nprobes;
 	bool multi;
 	bool entry_only;		/* no placement: probe every function at its entry */
+	bool light;			/* SSL_new and SSL_free only */
 	int verbose;
 };
 
@@ -160,6 +161,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 		return err;
 	}
 	p->skel->rodata->targ_stop_pid = o->stop_pid;
+	p->skel->rodata->targ_light = o->light;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
 	p->skel->rodata->targ_wake_bytes = bpf_map__max_entries(p->skel->maps.events) / 8;
@@ -180,6 +182,7 @@ int probe__open(struct probe **out, const struct probe_opts *o)
 		return -ENOMEM;
 	p->verbose = o->verbose;
 	p->entry_only = o->entry_only;
+	p->light = o->light;
 	/* multi links first, quietly; kernels before 6.6 take per-function probes */
 	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : quiet);
 	err = open_load(p, o, true);
@@ -343,7 +346,8 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	int pass, err;
 
 	for (i = 0; i < NSPECS; i++)
-		has[i] = find_site(p, obj, &specs[i], &off[i]);
+		has[i] = (!p->light || specs[i].enter == P_SSL_NEW || specs[i].enter == P_SSL_FREE) &&
+			 find_site(p, obj, &specs[i], &off[i]);
 	/*
 	 * Where CRYPTO_free calls OPENSSL_free (BoringSSL), it needs a return
 	 * probe so that the inner free is known to be nested.
@@ -404,7 +408,8 @@ int probe__events_fd(const struct probe *p)
 	return bpf_map__fd(p->skel->maps.events);
 }
 
-__u64 probe__lost(const struct probe *p)
+/* A per-CPU counter summed over the CPUs. */
+static __u64 percpu_sum(const struct bpf_map *map)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	__u64 *v, sum = 0;
@@ -415,11 +420,21 @@ __u64 probe__lost(const struct probe *p)
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.drops), &zero, v))
+	if (!bpf_map_lookup_elem(bpf_map__fd(map), &zero, v))
 		for (i = 0; i < ncpu; i++)
 			sum += v[i];
 	free(v);
 	return sum;
+}
+
+__u64 probe__lost(const struct probe *p)
+{
+	return percpu_sum(p->skel->maps.drops);
+}
+
+__u64 probe__hits(const struct probe *p)
+{
+	return percpu_sum(p->skel->maps.hits);
 }
 
 int probe__count(const struct probe *p)

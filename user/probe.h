@@ -19,6 +19,7 @@ struct probe_opts {
 	__u64 ringbuf_bytes;		/* 0: the BPF object's default */
 	int verbose;
 	bool entry_only;		/* probe functions at their entry, never moved */
+	bool light;			/* SSL_new and SSL_free only */
 };
 
 /* Opens and loads the BPF object. 0 or -errno; the reason is printed. */
@@ -35,6 +36,8 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 int probe__events_fd(const struct probe *p);
 /* Events the BPF side could not emit (ring buffer full), summed over CPUs. */
 __u64 probe__lost(const struct probe *p);
+/* Probe hits so far, summed over CPUs. */
+__u64 probe__hits(const struct probe *p);
 /* Number of probes attached. */
 int probe__count(const struct probe *p);
 /* Detaches everything and frees; NULL-safe. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "csv.h"
 #include "growth.h"
+#include "history.h"
 #include "jsonw.h"
 #include "sampler.h"
 #include "sites.h"
@@ -23,6 +24,46 @@ double summary_bytes_per_ssl(const struct summary *s)
 	if (!s->tot.ssl_new_live)
 		return 0;
 	return (double)s->tot.ssl_new_bytes / (double)s->tot.ssl_new_live;
+}
+
+double summary_hits_per_s(const struct summary *s)
+{
+	return s->duration_s > 0 ? (double)s->probe_hits / s->duration_s : 0;
+}
+
+double summary_cpu_pct(const struct summary *s)
+{
+	return summary_hits_per_s(s) * PROBE_HIT_NS / 1e9 * 100;
+}
+
+size_t rss_per_ssl(const struct summary *s, double *slope, double *r2)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n, vx, vy, cxy;
+	size_t i, len = s->hist ? history__len(s->hist) : 0;
+
+	*slope = 0;
+	*r2 = 0;
+	for (i = 0; i < len; i++) {
+		const struct hist_point *p = history__at(s->hist, i);
+		double x = (double)p->ssl_live, y = (double)p->rss_bytes;
+
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		syy += y * y;
+	}
+	n = (double)len;
+	if (len < 3)
+		return 0;
+	vx = sxx - sx * sx / n;
+	vy = syy - sy * sy / n;
+	cxy = sxy - sx * sy / n;
+	if (vx <= 0)
+		return 0;
+	*slope = cxy / vx;
+	*r2 = vy > 0 ? cxy * cxy / (vx * vy) : 0;
+	return len;
 }
 
 bool summary_complete(const struct summary *s)
@@ -278,6 +319,25 @@ static void text_cost(FILE *f, const struct summary *s)
 			(unsigned long long)s->tot.orphan_blocks);
 }
 
+static void text_observation(FILE *f, const struct summary *s)
+{
+	double slope, r2;
+	char a[32], b[32];
+	size_t n;
+
+	fprintf(f, "observation    %s mode, %s probe hits/s, about %.1f%% of a CPU in the target\n",
+		s->light ? "light" : "full", fmt_count(a, sizeof(a), summary_hits_per_s(s)),
+		summary_cpu_pct(s));
+	if (!s->light)
+		return;
+	n = rss_per_ssl(s, &slope, &r2);
+	if (n)
+		fprintf(f, "estimate       %s of RSS per live SSL object (RSS regressed on live SSL, "
+			"R^2 %.2f, %zu samples)\n", fmt_bytes(b, sizeof(b), slope), r2, n);
+	else
+		fprintf(f, "estimate       none yet: the live SSL count has not varied\n");
+}
+
 void report_text(FILE *f, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -298,7 +358,9 @@ void report_text(FILE *f, const struct summary *s)
 		fmt_bytes(b, sizeof(b), (double)t->live_bytes));
 	fprintf(f, "events         %llu received, %llu lost%s\n",
 		(unsigned long long)s->events_received, (unsigned long long)s->events_lost,
-		summary_complete(s) ? "" : "  -- INCOMPLETE: figures are lower bounds");
+		summary_complete(s) ? "" :
+		"  -- INCOMPLETE: counts are lower bounds, live figures approximate");
+	text_observation(f, s);
 	text_flags(f, s);
 	text_sites(f, s);
 	fflush(f);
@@ -362,6 +424,25 @@ static void json_cost(struct jsonw *w, const struct summary *s)
 	jsonw__obj_close(w);
 }
 
+/* Light mode: memory per connection from RSS, with its fit. */
+static void json_estimate(struct jsonw *w, const struct summary *s)
+{
+	double slope, r2;
+	size_t n = rss_per_ssl(s, &slope, &r2);
+
+	jsonw__key(w, "estimate");
+	jsonw__obj_open(w);
+	jsonw__key(w, "rss_per_ssl_bytes");
+	if (n)
+		jsonw__double(w, slope);
+	else
+		jsonw__null(w);
+	jsonw__key(w, "r2");
+	jsonw__double(w, r2);
+	json_kv(w, "samples", n);
+	jsonw__obj_close(w);
+}
+
 static void json_figures(struct jsonw *w, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -405,7 +486,15 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__obj_open(w);
 	json_kv(w, "model_bytes", s->tlsmem_bytes);
 	json_kv(w, "probes", s->probes);
+	jsonw__key(w, "mode");
+	jsonw__str(w, s->light ? "light" : "full");
+	json_kv(w, "probe_hits", s->probe_hits);
+	jsonw__key(w, "hits_per_s");
+	jsonw__double(w, summary_hits_per_s(s));
+	jsonw__key(w, "est_cpu_pct");
+	jsonw__double(w, summary_cpu_pct(s));
 	jsonw__obj_close(w);
+	json_estimate(w, s);
 	jsonw__key(w, "events");
 	jsonw__obj_open(w);
 	json_kv(w, "received", s->events_received);

@@ -29,6 +29,8 @@ struct summary {
 	__u64 events_received;
 	__u64 events_lost;
 	__u64 probes;			/* probes attached */
+	__u64 probe_hits;		/* probe hits in the target since attach */
+	bool light;			/* --light: SSL_new/SSL_free only */
 	size_t tlsmem_bytes;		/* tlsmem's own memory for the model */
 	const struct model *model;
 	const struct sites *sites;
@@ -46,6 +48,21 @@ struct ssl_cost {
 };
 
 void ssl_cost(const struct summary *s, struct ssl_cost *c);
+
+/* Cost of one probe hit in the target, as measured by make bench on x86-64 VMs. */
+#define PROBE_HIT_NS	1000.0
+
+/* Probe hits per second since attach, and the share of one CPU they take (estimate). */
+double summary_hits_per_s(const struct summary *s);
+double summary_cpu_pct(const struct summary *s);
+
+/*
+ * Light mode's estimate: least-squares slope of the targets' RSS on live SSL
+ * objects over the time line (what one would do by hand with RSS deltas).
+ * Returns the number of points used (0: not enough variation), with the
+ * slope in bytes per SSL object and R^2.
+ */
+size_t rss_per_ssl(const struct summary *s, double *slope, double *r2);
 /* OpenSSL bytes per live SSL object created since attach; 0 when none. */
 double summary_bytes_per_ssl(const struct summary *s);
 /* No event lost or rejected: the figures are exact. */

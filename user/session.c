@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 #include "csv.h"
@@ -85,8 +87,27 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/* CAP_SYS_ADMIN in the effective set (capget; no libcap needed). */
+static bool has_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+}
+
 static int check_system(void)
 {
+	if (geteuid() == 0 && !has_sys_admin()) {
+		p_err("tlsmem runs as root without the capabilities it needs: loading BPF "
+		      "programs and attaching uprobes takes CAP_BPF and CAP_PERFMON, reading the "
+		      "target's libraries through /proc/PID/map_files takes CAP_SYS_ADMIN; run it "
+		      "with its full capability set (e.g. not under a bounding set or in an "
+		      "unprivileged container)");
+		return 1;
+	}
 	if (geteuid() != 0) {
 		p_err("tlsmem needs root: attaching uprobes and loading BPF programs takes "
 		      "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN, and reading the target's "
@@ -440,6 +461,8 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->interval_s = (double)s->o->interval_ms / 1000;
 	sum->open_sockets = s->sockets;
 	sum->probes = (__u64)probe__count(s->probe);
+	sum->probe_hits = probe__hits(s->probe);
+	sum->light = s->o->light;
 	sum->tlsmem_bytes = model__bytes(s->m) + sampler__bytes(s->sp);
 	sum->growth = sampler__growth(s->sp);
 	sum->hist = sampler__history(s->sp);
@@ -753,7 +776,7 @@ static void start_view(struct session *s)
 static int start(struct session *s)
 {
 	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
-				 .entry_only = s->o->entry_probes };
+				 .entry_only = s->o->entry_probes, .light = s->o->light };
 	__u64 t0 = now_ns();
 	int err;
 

@@ -68,6 +68,8 @@ struct snap {
 	double duration_s, interval_s, baseline_s;
 	struct model_totals tot;
 	__u64 rss_bytes, open_sockets, events_received, events_lost, probes;
+	double hits_per_s, cpu_pct;
+	bool light;
 	size_t tlsmem_bytes;
 	double bytes_per_ssl;
 	bool complete, has_growth;
@@ -361,6 +363,9 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->events_received = s->events_received;
 	sn->events_lost = s->events_lost;
 	sn->probes = s->probes;
+	sn->hits_per_s = summary_hits_per_s(s);
+	sn->cpu_pct = summary_cpu_pct(s);
+	sn->light = s->light;
 	sn->tlsmem_bytes = s->tlsmem_bytes;
 	sn->bytes_per_ssl = summary_bytes_per_ssl(s);
 	sn->complete = summary_complete(s);
@@ -1261,14 +1266,15 @@ static int hdr_events(struct view *v, int r)
 	c = putf(v, r, c, VS_NORMAL, "   events %s, ",
 		 fmt_count(d, sizeof(d), (double)sn->events_received));
 	if (sn->events_lost)
-		c = putf(v, r, c, VS_WARN, "lost %llu: figures are lower bounds",
+		c = putf(v, r, c, VS_WARN, "lost %llu: counts are lower bounds, live figures approximate",
 			 (unsigned long long)sn->events_lost);
 	else
 		c = put(v, r, c, VS_NORMAL, "lost 0");
 	if (!sn->events_lost && !sn->complete)
 		c = put(v, r, c, VS_WARN, " (records rejected: figures are approximate)");
-	putf(v, r, c, VS_DIM, "   tlsmem %s, %llu probes",
-	     fmt_bytes(a, sizeof(a), (double)sn->tlsmem_bytes), (unsigned long long)sn->probes);
+	putf(v, r, c, VS_DIM, "   tlsmem %s, %llu probes%s, %s hits/s ~%.1f%% CPU",
+	     fmt_bytes(a, sizeof(a), (double)sn->tlsmem_bytes), (unsigned long long)sn->probes,
+	     sn->light ? " (light)" : "", fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
 	return r + 1;
 }
 

@@ -289,7 +289,7 @@ static void test_lost_events_highlighted(void)
 	f.s.events_lost = 12;
 	view__update(f.v, &f.s);
 	render(&f, 40, 160);
-	r = find_row(&f, "lost 12: figures are lower bounds");
+	r = find_row(&f, "lost 12: counts are lower bounds, live figures approximate");
 	if (!ASSERT_TRUE(r > 0, "lost line"))
 		goto out;
 	x = col_of(&f, r, "lost 12");
