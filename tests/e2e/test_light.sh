@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# --light: SSL_new and SSL_free only. The SSL counts stay exact, no
+# allocation is traced, and the memory per connection is estimated by
+# regressing RSS on live SSL objects while the client holds more and more
+# connections open.
+. "$(dirname "$0")/lib.sh"
+
+e2e_require
+gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
+spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" \
+	--state "$TMP/state"
+server=$LAST_PID
+if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
+	fail setup "gt_server did not start"
+	e2e_finish
+fi
+port=$(awk '{ print $2; exit }' "$TMP/server.out")
+if ! start_tlsmem light.tlsmem -p "$server" --light -i 0.5 --json; then
+	fail attach "no attached line"
+	e2e_finish
+fi
+tl=$LAST_PID
+pass attach
+# four steps of 50 more connections held open, one every two seconds
+for step in 1 2 3 4; do
+	spawn "light.client$step" "$TLS_CLIENT" --port "$port" --conns 50 --threads 2 \
+		--hold 50 --bytes 1000
+	wait_for_line "$TMP/light.client$step.out" '^holding 50' 60 || fail "client$step" "no holding line"
+	sleep 2
+done
+stop_tlsmem "$tl"
+j=$TMP/light.tlsmem.out
+check_eq tlsmem_exit "$WAIT_RC" 0
+check_eq mode "$(jq -r .tlsmem.mode "$j")" light
+check_eq ssl_live "$(jq .ssl.live "$j")" 200
+check_eq ssl_created "$(jq .ssl.created "$j")" 200
+check_eq heap_allocs "$(jq .heap.allocs "$j")" 0
+est=$(jq '.estimate.rss_per_ssl_bytes // 0 | floor' "$j")
+info "light: estimate $est bytes of RSS per live SSL (R^2 $(jq .estimate.r2 "$j")," \
+	"$(jq .estimate.samples "$j") samples), $(jq .tlsmem.hits_per_s "$j") hits/s"
+# an SSL connection of gt_server holds tens of KiB (buffers, thread stack use)
+if [ "$est" -gt 4096 ] && [ "$est" -lt 4194304 ]; then
+	pass estimate_plausible
+else
+	fail estimate_plausible "estimate $est bytes per SSL"
+fi
+e2e_finish
