@@ -28,7 +28,8 @@ median()
 	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A med opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes")
+declare -A med opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes"
+	[--light]="--light")
 for mode in bare placed --entry-probes; do
 	med[$mode]=$(for _ in $(seq "$ROUNDS"); do round "${opts[$mode]}"; done | median)
 done
@@ -95,7 +96,7 @@ END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
 	wait "$t" 2>/dev/null
 }
 
-modes=(bare placed --entry-probes)
+modes=(bare placed --entry-probes --light)
 command -v bpftrace >/dev/null && modes+=(bpftrace)
 declare -A hs
 for mode in "${modes[@]}"; do
