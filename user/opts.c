@@ -24,6 +24,7 @@ enum {
 	OPT_METRICS_FILE,
 	OPT_WAIT,
 	OPT_LIGHT,
+	OPT_CHILDREN,
 };
 
 static const char usage_text[] =
@@ -36,6 +37,7 @@ static const char usage_text[] =
 "uprobes; the process is not restarted, paused or modified.\n"
 "\n"
 "  -p, --pid PID[,PID...]  attach to running processes\n"
+"      --children          also follow processes the targets fork (nginx workers, respawns)\n"
 "      --wait              with -p: a process without OpenSSL yet is watched until it loads it\n"
 "  -i, --interval SEC      sample and refresh period (default 1)\n"
 "  -d, --duration SEC      stop after SEC seconds (default: until q, Ctrl-C or target exit)\n"
@@ -80,6 +82,7 @@ static const struct option longopts[] = {
 	{ "metrics-file",   required_argument, NULL, OPT_METRICS_FILE },
 	{ "wait",           no_argument,       NULL, OPT_WAIT },
 	{ "light",          no_argument,       NULL, OPT_LIGHT },
+	{ "children",       no_argument,       NULL, OPT_CHILDREN },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -240,6 +243,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	case OPT_BASELINE_AFTER:
 		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
 			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
+		return OPTS_RUN;
+	case OPT_CHILDREN:
+		o->children = true;
 		return OPTS_RUN;
 	case OPT_LIGHT:
 		o->light = true;

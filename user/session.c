@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,6 +60,8 @@ struct session {
 	struct metrics_srv *msrv;	/* --metrics-listen */
 	__u64 sockets;			/* open TCP sockets of the live targets */
 	bool baseline_done;
+	int ignored[OPTS_MAX_PIDS];	/* children without OpenSSL, not looked at again */
+	size_t nignored;
 	bool had_tui;
 	bool metrics_failed;
 	FILE *csv;			/* -o: time series */
@@ -417,6 +420,64 @@ static void check_child(struct session *s, struct target *t)
 	}
 }
 
+static bool known_pid(struct session *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntargets; i++)
+		if (s->targets[i].pid == pid)
+			return true;
+	for (i = 0; i < s->nignored; i++)
+		if (s->ignored[i] == pid)
+			return true;
+	return false;
+}
+
+/* A child of a target: probed like the targets if it carries OpenSSL. */
+static void follow(struct session *s, int pid)
+{
+	struct target *t = &s->targets[s->ntargets];
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	procinfo_comm(pid, t->comm, sizeof(t->comm));
+	if (target__scan(t) <= 0 || attach_target(s, t)) {
+		target__free(t);
+		if (s->nignored < OPTS_MAX_PIDS)
+			s->ignored[s->nignored++] = pid;
+		return;
+	}
+	s->ntargets++;
+	p_info("following child PID %d (%s): %d probes", pid, t->comm, probe__count(s->probe));
+}
+
+/* --children: new children of the live targets, from /proc/PID/task/TID/children. */
+static void find_children(struct session *s)
+{
+	size_t i, n = s->ntargets;
+	char path[96];
+	glob_t g;
+
+	for (i = 0; i < n && s->ntargets < OPTS_MAX_PIDS; i++) {
+		if (s->targets[i].exited)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/*/children", s->targets[i].pid);
+		if (glob(path, 0, NULL, &g))
+			continue;
+		for (size_t j = 0; j < g.gl_pathc; j++) {
+			FILE *f = fopen(g.gl_pathv[j], "re");
+			int pid;
+
+			while (f && fscanf(f, "%d", &pid) == 1)
+				if (!known_pid(s, pid) && s->ntargets < OPTS_MAX_PIDS)
+					follow(s, pid);
+			if (f)
+				fclose(f);
+		}
+		globfree(&g);
+	}
+}
+
 /* Once per interval: who is alive, how much memory they hold. */
 static bool tick(struct session *s)
 {
@@ -699,6 +760,8 @@ static int loop(struct session *s)
 		if (now < next)
 			continue;
 		next += interval;
+		if (s->o->children)
+			find_children(s);
 		if (!tick(s)) {
 			gone = true;	/* every target exited */
 			break;

@@ -597,6 +597,29 @@ nginx_workers()
 	return 1
 }
 
+# wait_for_line_count FILE REGEX N TIMEOUT_S: waits for N matching lines
+wait_for_line_count()
+{
+	local deadline=$((SECONDS + $4))
+
+	while [ $SECONDS -le $deadline ]; do
+		[ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# wait_csv_live CSV N: waits up to 10 s for the last row's live_ssl to be N; sets live
+wait_csv_live()
+{
+	for _ in $(seq 1 50); do
+		live=$(awk -F, 'NR > 1 { v = $2 } END { print v }' "$1")
+		[ "$live" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 shape_nginx()
 {
 	local conf=$TMP/nginx/nginx.conf port master workers tl hc n=40 csv json live new
@@ -679,26 +702,50 @@ shape_nginx()
 		fail nginx.bytes_per_live_ssl "expected > 0, got $(jnum "$json" .heap.bytes_per_live_ssl)"
 	fi
 
-	# run 2: attached with the connections held, then nginx -s reload;
-	# --children and following a reload are not implemented yet: observe
+	kill -TERM "$hc" 2>/dev/null
+	wait_exit "$hc" 10
+
+	# run 2: --children on the master follows its workers, and the new ones
+	# after nginx -s reload; the old ones close their connections and exit
+	csv=$TMP/nginx2.csv
 	json=$TMP/nginx2.tlsmem.out
-	if ! start_tlsmem nginx2.tlsmem -p "$workers" --json; then
+	if ! start_tlsmem nginx2.tlsmem -p "$master" --children -i 0.5 --json -o "$csv"; then
 		fail nginx.attach2 "no 'tlsmem: attached' line within 60 s"
 		return
 	fi
 	tl=$LAST_PID
+	if wait_for_line_count "$TMP/nginx2.tlsmem.err" '^tlsmem: following child' 2 20; then
+		pass nginx.children_followed
+	else
+		fail nginx.children_followed "the 2 workers were not followed"
+		dump "$TMP/nginx2.tlsmem.err"
+	fi
+	spawn nginx.client2 "$SHAPES/hold_client" --port "$port" --conns $n
+	wait_for_line "$TMP/nginx.client2.out" '^holding ' 60 "$LAST_PID" ||
+		fail nginx.client2 "hold_client did not open its connections"
+	hc=$LAST_PID
+	wait_csv_live "$csv" $n
+	check_eq nginx.children_live_ssl "$live" $n
 	nginx -p "$TMP/nginx" -c "$conf" -e "$TMP/nginx/error.log" -s reload 2>>"$TMP/nginx.err"
-	wait_exit "$tl" 30
-	new=$(pgrep -P "$master" | sort -n | paste -sd, -)
-	info "[nginx] after nginx -s reload: tlsmem exit $WAIT_RC by itself; old workers" \
-		"$workers alive: $(for w in ${workers//,/ }; do is_alive "$w" && printf '%s ' "$w"; done)" \
-		"new workers: $new (not observed)"
-	info "[nginx] reload summary: targets $(jc "$json" '[.targets[] | {pid, exited}]')" \
-		"ssl $(jc "$json" .ssl) live_bytes $(jnum "$json" .heap.live_bytes)" \
-		"unknown_frees $(jnum "$json" .heap.unknown_frees)"
-	info "[nginx] tlsmem stderr: $(tr '\n' ' ' <"$TMP/nginx2.tlsmem.err")"
+	if wait_for_line_count "$TMP/nginx2.tlsmem.err" '^tlsmem: following child' 4 30; then
+		pass nginx.reload_followed
+	else
+		fail nginx.reload_followed "the new workers were not followed after the reload"
+		dump "$TMP/nginx2.tlsmem.err"
+	fi
+	kill -TERM "$hc" 2>/dev/null
+	wait_exit "$hc" 10
+	spawn nginx.client3 "$SHAPES/hold_client" --port "$port" --conns $((n / 2))
+	hc=$LAST_PID
+	wait_for_line "$TMP/nginx.client3.out" '^holding ' 60 "$hc" ||
+		fail nginx.client3 "hold_client did not open its connections after the reload"
+	wait_csv_live "$csv" $((n / 2))
+	check_eq nginx.reload_live_ssl "$live" $((n / 2))
+	stop_tlsmem "$tl"
 	check_eq nginx.reload_tlsmem_exit "$WAIT_RC" 0
+	compare nginx.reload_targets "$json" '.targets | length' 5
 	compare nginx.reload_targets_exited "$json" '[.targets[] | select(.exited)] | length' 2
+	info "[nginx] reload: ssl $(jc "$json" .ssl), targets $(jc "$json" '[.targets[] | {pid, exited}]')"
 	kill -TERM "$hc" 2>/dev/null
 	kill -QUIT "$master" 2>/dev/null
 }
