@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Text and JSON summaries; see report.h. */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,8 +216,9 @@ void ssl_cost(const struct summary *s, struct ssl_cost *c)
 		sum += b[i];
 	c->objects = k;
 	c->mean = (double)sum / (double)k;
-	c->p50 = b[(k - 1) / 2];
-	c->p99 = b[(size_t)((double)(k - 1) * 0.99)];
+	/* nearest rank: the smallest value with at least p of the objects at or below it */
+	c->p50 = b[(k + 1) / 2 - 1];
+	c->p99 = b[(size_t)ceil((double)k * 0.99) - 1];
 	c->max = b[k - 1];
 out:
 	free(v);

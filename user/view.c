@@ -72,6 +72,7 @@ struct snap {
 	bool light;
 	size_t tlsmem_bytes;
 	double bytes_per_ssl;
+	struct ssl_cost cost;		/* per SSL object: p50, p99, max */
 	bool complete, has_growth;
 	bool rates;			/* the four rates below are known */
 	double ssl_new_s, ssl_free_s, alloc_s, free_s;
@@ -368,6 +369,8 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->light = s->light;
 	sn->tlsmem_bytes = s->tlsmem_bytes;
 	sn->bytes_per_ssl = summary_bytes_per_ssl(s);
+	if (s->model)
+		ssl_cost(s, &sn->cost);
 	sn->complete = summary_complete(s);
 	sn->has_growth = s->growth != NULL;
 	sn->valid = true;
@@ -1236,7 +1239,7 @@ static int hdr_ssl(struct view *v, int r)
 static int hdr_heap(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
-	char a[32], b[32], d[32];
+	char a[32], b[32], d[32], e[32];
 	int c;
 
 	c = put(v, r, 0, VS_LABEL, "OpenSSL");
@@ -1245,9 +1248,13 @@ static int hdr_heap(struct view *v, int r)
 		 fmt_count(b, sizeof(b), (double)sn->tot.live_blocks));
 	if (sn->nhist)
 		c = sparkline(v, r, c, SPARK_W, 0);
-	putf(v, r, c, VS_NORMAL, "  %s per live SSL   RSS %s",
-	     fmt_bytes(a, sizeof(a), sn->bytes_per_ssl),
-	     fmt_bytes(d, sizeof(d), (double)sn->rss_bytes));
+	c = putf(v, r, c, VS_NORMAL, "  %s per live SSL", fmt_bytes(a, sizeof(a), sn->bytes_per_ssl));
+	if (sn->cost.objects)
+		c = putf(v, r, c, VS_DIM, " (p50 %s p99 %s max %s)",
+			 fmt_bytes(a, sizeof(a), (double)sn->cost.p50),
+			 fmt_bytes(b, sizeof(b), (double)sn->cost.p99),
+			 fmt_bytes(e, sizeof(e), (double)sn->cost.max));
+	putf(v, r, c, VS_NORMAL, "   RSS %s", fmt_bytes(d, sizeof(d), (double)sn->rss_bytes));
 	return r + 1;
 }
 

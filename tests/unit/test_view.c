@@ -270,6 +270,9 @@ static void test_header_figures(void)
 	ASSERT_TRUE(strstr(row(&f, r), "RSS 50.0 MiB") != NULL, "rss");
 	/* bytes per live SSL: 3000 + 17000 over the 2 SSL objects created since attach */
 	ASSERT_TRUE(strstr(row(&f, r), "9.8 KiB per live SSL") != NULL, row(&f, r));
+	/* the distribution over those two: 2.9 KiB and 16.6 KiB */
+	ASSERT_TRUE(strstr(row(&f, r), "(p50 2.9 KiB p99 16.6 KiB max 16.6 KiB)") != NULL,
+		    row(&f, r));
 	r = find_row(&f, "lost 0");
 	ASSERT_TRUE(r > 0, "lost 0");
 	ASSERT_TRUE(find_row(&f, "flags    (no growth detection)") > 0, "flags line");
