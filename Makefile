@@ -64,10 +64,18 @@ $(APP): $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_SRCS) | $(OUTPUT)/tests
+# the pure and plain-libc sources, built once with the sanitizers for every unit test
+UNIT_OBJS  := $(patsubst user/%.c,$(OUTPUT)/san/%.o,$(UNIT_SRCS))
+
+$(OUTPUT)/san/%.o: user/%.c
+	$(call msg,SAN-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(SANITIZE) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(SANITIZE) $(INCLUDES) -Itests/unit \
-		-MMD -MP $(filter %.c,$^) -lelf -lz -lm -lcapstone -o $@
+		-MMD -MP $< $(UNIT_OBJS) -lelf -lz -lm -lcapstone -o $@
 
 $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)
@@ -161,7 +169,8 @@ vmlinux-h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)/vmlinux.h.tmp
 	mv $(VMLINUX)/vmlinux.h.tmp $(VMLINUX)/vmlinux.h
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/targets/*.d \
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/san/*.d $(OUTPUT)/tests/*.d \
+	$(OUTPUT)/targets/*.d \
 	$(SHAPES)/*.d)
 
 .DELETE_ON_ERROR:
