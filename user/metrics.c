@@ -46,10 +46,6 @@ struct scalar {
 	bool is_double;
 };
 
-struct site_row {
-	__u32 id;
-	struct site_stats st;
-};
 
 static void who_of(const struct summary *s, struct who *w)
 {
@@ -251,17 +247,6 @@ static int put_flags(FILE *f, const struct summary *s, const struct who *w)
 	return 0;
 }
 
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct site_stats *x = &((const struct site_row *)a)->st;
-	const struct site_stats *y = &((const struct site_row *)b)->st;
-
-	if (x->live_bytes != y->live_bytes)
-		return x->live_bytes < y->live_bytes ? 1 : -1;
-	if (x->allocs != y->allocs)
-		return x->allocs < y->allocs ? 1 : -1;
-	return 0;
-}
 
 static void put_site(FILE *f, const char *name, const struct who *w, const struct site_name *nm,
 		     __u64 v)
@@ -279,21 +264,17 @@ static void put_site(FILE *f, const char *name, const struct who *w, const struc
 
 static int put_sites(FILE *f, const struct summary *s, const struct who *w, size_t top)
 {
-	__u32 i, ns = s->model && s->sites && top ? model__nsites(s->model) : 0;
-	struct site_row *v;
+	__u32 ns = s->model && s->sites && top ? model__nsites(s->model) : 0;
+	struct site_fig *v;
 	struct site_name nm;
 	size_t n, k;
 
 	if (!ns)
 		return 0;
-	v = calloc(ns, sizeof(*v));
+	v = summary_sites_sorted(s, &k);
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < ns; i++) {
-		v[i].id = i;
-		model__site(s->model, i, &v[i].st);
-	}
-	qsort(v, ns, sizeof(*v), cmp_rows);
+	ns = (__u32)k;
 	n = ns < top ? ns : top;
 	put_family(f, "tlsmem_site_live_bytes", "gauge",
 		   "Live bytes of an allocation site (the top sites by live bytes).");

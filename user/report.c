@@ -15,11 +15,6 @@
 #include "units.h"
 #include "report.h"
 
-struct site_row {
-	__u32 id;
-	struct site_stats st;
-};
-
 double summary_bytes_per_ssl(const struct summary *s)
 {
 	if (!s->tot.ssl_new_live)
@@ -227,8 +222,8 @@ out:
 
 static int cmp_rows(const void *a, const void *b)
 {
-	const struct site_stats *x = &((const struct site_row *)a)->st;
-	const struct site_stats *y = &((const struct site_row *)b)->st;
+	const struct site_stats *x = &((const struct site_fig *)a)->st;
+	const struct site_stats *y = &((const struct site_fig *)b)->st;
 
 	if (x->live_bytes != y->live_bytes)
 		return x->live_bytes < y->live_bytes ? 1 : -1;
@@ -237,11 +232,10 @@ static int cmp_rows(const void *a, const void *b)
 	return 0;
 }
 
-/* Sites sorted by live bytes, then allocations; caller frees. */
-static struct site_row *sorted_sites(const struct summary *s, size_t *n)
+struct site_fig *summary_sites_sorted(const struct summary *s, size_t *n)
 {
 	__u32 i, ns = model__nsites(s->model);
-	struct site_row *v = calloc(ns ? ns : 1, sizeof(*v));
+	struct site_fig *v = calloc(ns ? ns : 1, sizeof(*v));
 
 	*n = 0;
 	if (!v)
@@ -275,11 +269,11 @@ static void text_targets(FILE *f, const struct summary *s)
 
 static void text_sites(FILE *f, const struct summary *s)
 {
-	struct site_row *v;
+	struct site_fig *v;
 	size_t n, i;
 	char b[32];
 
-	v = sorted_sites(s, &n);
+	v = summary_sites_sorted(s, &n);
 	if (!v || !n) {
 		free(v);
 		return;
@@ -507,27 +501,7 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__bool(w, summary_complete(s));
 }
 
-static void json_site(struct jsonw *w, const struct summary *s, const struct site_row *r)
-{
-	struct site_name nm = { "?", 0, "?", "?" };
-
-	sites__name(s->sites, r->id, &nm);
-	jsonw__obj_open(w);
-	jsonw__key(w, "file");
-	jsonw__str(w, nm.file);
-	jsonw__key(w, "line");
-	jsonw__s64(w, nm.line);
-	jsonw__key(w, "caller");
-	jsonw__str(w, nm.caller);
-	jsonw__key(w, "module");
-	jsonw__str(w, nm.module);
-	json_kv(w, "live_blocks", r->st.live_blocks);
-	json_kv(w, "live_bytes", r->st.live_bytes);
-	json_kv(w, "allocs", r->st.allocs);
-	json_kv(w, "frees", r->st.frees);
-	jsonw__obj_close(w);
-}
-
+/* Opens an object with the names of site id; the caller adds figures and closes it. */
 static void json_site_ref(struct jsonw *w, const struct summary *s, __u32 id)
 {
 	struct site_name nm = { "?", 0, "?", "?" };
@@ -543,6 +517,16 @@ static void json_site_ref(struct jsonw *w, const struct summary *s, __u32 id)
 	jsonw__str(w, nm.caller);
 	jsonw__key(w, "module");
 	jsonw__str(w, nm.module);
+}
+
+static void json_site(struct jsonw *w, const struct summary *s, const struct site_fig *r)
+{
+	json_site_ref(w, s, r->id);
+	json_kv(w, "live_blocks", r->st.live_blocks);
+	json_kv(w, "live_bytes", r->st.live_bytes);
+	json_kv(w, "allocs", r->st.allocs);
+	json_kv(w, "frees", r->st.frees);
+	jsonw__obj_close(w);
 }
 
 static void json_dbl(struct jsonw *w, const char *k, double v)
@@ -635,7 +619,7 @@ static void json_orphans(struct jsonw *w, const struct summary *s)
 int report_json(FILE *f, const struct summary *s)
 {
 	struct jsonw *w = jsonw__new(f);
-	struct site_row *v;
+	struct site_fig *v;
 	size_t n, i;
 
 	if (!w)
@@ -645,7 +629,7 @@ int report_json(FILE *f, const struct summary *s)
 	json_figures(w, s);
 	jsonw__key(w, "sites");
 	jsonw__arr_open(w);
-	v = sorted_sites(s, &n);
+	v = summary_sites_sorted(s, &n);
 	for (i = 0; v && i < n; i++)
 		json_site(w, s, &v[i]);
 	free(v);
@@ -661,7 +645,7 @@ int report_sites_csv(FILE *f, const struct summary *s)
 	static const char *const head[] = { "file", "line", "caller", "module", "live_blocks",
 					    "live_bytes", "allocs", "frees" };
 	struct csv_writer *w = csv_writer__new(f);
-	struct site_row *v;
+	struct site_fig *v;
 	size_t n, i;
 	int err;
 
@@ -670,7 +654,7 @@ int report_sites_csv(FILE *f, const struct summary *s)
 	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++)
 		csv_writer__field(w, head[i]);
 	csv_writer__end_row(w);
-	v = sorted_sites(s, &n);
+	v = summary_sites_sorted(s, &n);
 	for (i = 0; v && i < n; i++) {
 		struct site_name nm = { "?", 0, "?", "?" };
 

@@ -63,6 +63,14 @@ double summary_cpu_pct(const struct summary *s);
  * slope in bytes per SSL object and R^2.
  */
 size_t rss_per_ssl(const struct summary *s, double *slope, double *r2);
+/* A site id with its figures; summary_sites_sorted() hands out arrays of them. */
+struct site_fig {
+	__u32 id;
+	struct site_stats st;
+};
+
+/* Every site, by live bytes then allocations; caller frees; NULL + *n 0 when none or no memory. */
+struct site_fig *summary_sites_sorted(const struct summary *s, size_t *n);
 /* OpenSSL bytes per live SSL object created since attach; 0 when none. */
 double summary_bytes_per_ssl(const struct summary *s);
 /* No event lost or rejected: the figures are exact. */
