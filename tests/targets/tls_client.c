@@ -306,6 +306,9 @@ static int run_demo(int sfd)
 			next += period_ms;
 			if (next < now - 1000)		/* fell far behind: do not burst */
 				next = now;
+			stop = wait_stop(sfd, 0, 0);	/* behind or not, a signal stops it */
+			if (stop < 0)
+				return 1;
 			continue;
 		}
 		stop = wait_stop(sfd, 0, (int)(next - now));
