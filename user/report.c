@@ -327,11 +327,11 @@ static void text_observation(FILE *f, const struct summary *s)
 	if (!s->light)
 		return;
 	n = rss_per_ssl(s, &slope, &r2);
-	if (n)
+	if (n && slope > 0)
 		fprintf(f, "estimate       %s of RSS per live SSL object (RSS regressed on live SSL, "
 			"R^2 %.2f, %zu samples)\n", fmt_bytes(b, sizeof(b), slope), r2, n);
 	else
-		fprintf(f, "estimate       none yet: the live SSL count has not varied\n");
+		fprintf(f, "estimate       none yet: RSS has not followed the live SSL count\n");
 }
 
 void report_text(FILE *f, const struct summary *s)
@@ -423,9 +423,12 @@ static void json_cost(struct jsonw *w, const struct summary *s)
 /* Light mode: memory per connection from RSS, with its fit. */
 static void json_estimate(struct jsonw *w, const struct summary *s)
 {
-	double slope, r2;
-	size_t n = rss_per_ssl(s, &slope, &r2);
+	double slope = 0, r2 = 0;
+	size_t n = s->light ? rss_per_ssl(s, &slope, &r2) : 0;
 
+	/* a falling slope is noise, not a cost per connection: no estimate */
+	if (slope <= 0)
+		n = 0;
 	jsonw__key(w, "estimate");
 	jsonw__obj_open(w);
 	jsonw__key(w, "rss_per_ssl_bytes");
