@@ -389,6 +389,32 @@ static struct target *target_of(struct session *s, int pid)
 }
 
 /* A process reported a loader event: probe what it mapped, then let it go on. */
+/*
+ * The child's state changes. A stop is the BPF side's SIGSTOP at a loader
+ * event, which the kernel may deliver late (from irq_work) after our
+ * SIGCONT for that event: whenever the child is seen stopped, probe what
+ * it mapped and let it go on.
+ */
+static void check_child(struct session *s, struct target *t)
+{
+	int status;
+	pid_t r = waitpid(t->pid, &status, WNOHANG | WUNTRACED);
+
+	if (r != t->pid)
+		return;
+	if (WIFSTOPPED(status)) {
+		if (target__scan(t) > 0)
+			attach_target(s, t);
+		kill(t->pid, SIGCONT);
+		return;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->exited = true;
+		t->exit_status = status;
+		s->child = 0;
+	}
+}
+
 static void rescan(struct session *s)
 {
 	int pids[16];
@@ -406,19 +432,10 @@ static void rescan(struct session *s)
 		if (pids[i] == s->child)
 			kill(s->child, SIGCONT);
 	}
+	if (s->child)
+		check_child(s, s->targets);
 }
 
-static void check_child(struct session *s, struct target *t)
-{
-	int status;
-	pid_t r = waitpid(t->pid, &status, WNOHANG | WUNTRACED);
-
-	if (r == t->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
-		t->exited = true;
-		t->exit_status = status;
-		s->child = 0;
-	}
-}
 
 static bool known_pid(struct session *s, int pid)
 {
