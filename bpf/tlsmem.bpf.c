@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 targ_stop_pid = 0;
 /* --light: only SSL_new and SSL_free are probed; SSL_free counts as the end */
 const volatile __u32 targ_light = 0;
+/* --empty-programs (benchmarks): every program counts its hit and returns */
+const volatile __u32 targ_empty = 0;
 
 struct tstate {
 	__u64 sp;		/* stack pointer at the outermost allocator call */
@@ -100,6 +102,8 @@ static __always_inline struct tstate *tstate_get(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	count_hit();
+	if (targ_empty)
+		return NULL;
 	return bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 

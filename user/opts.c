@@ -25,6 +25,7 @@ enum {
 	OPT_WAIT,
 	OPT_LIGHT,
 	OPT_CHILDREN,
+	OPT_EMPTY_PROGRAMS,
 };
 
 static const char usage_text[] =
@@ -54,6 +55,7 @@ static const char usage_text[] =
 "      --light             SSL_new/SSL_free only: near-zero cost, memory per connection\n"
 "                          estimated from RSS instead of counted\n"
 "      --entry-probes      probe every function at its entry (slower; for comparison)\n"
+"      --empty-programs    probes that only count hits, nothing recorded (benchmarks)\n"
 "  -v, --verbose           debug messages, libbpf's included\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -83,6 +85,7 @@ static const struct option longopts[] = {
 	{ "wait",           no_argument,       NULL, OPT_WAIT },
 	{ "light",          no_argument,       NULL, OPT_LIGHT },
 	{ "children",       no_argument,       NULL, OPT_CHILDREN },
+	{ "empty-programs", no_argument,       NULL, OPT_EMPTY_PROGRAMS },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -243,6 +246,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	case OPT_BASELINE_AFTER:
 		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
 			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
+		return OPTS_RUN;
+	case OPT_EMPTY_PROGRAMS:
+		o->empty_programs = true;
 		return OPTS_RUN;
 	case OPT_CHILDREN:
 		o->children = true;

@@ -32,6 +32,7 @@ struct opts {
 	int verbose;
 	__u64 baseline_after_ms;	/* 0: no automatic baseline */
 	bool light;			/* --light */
+	bool empty_programs;		/* --empty-programs: measure the probes' own cost */
 	bool children;			/* --children: follow processes forked by the targets */
 	bool wait;			/* -p: wait for OpenSSL to be loaded */
 	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */

@@ -162,6 +162,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 	}
 	p->skel->rodata->targ_stop_pid = o->stop_pid;
 	p->skel->rodata->targ_light = o->light;
+	p->skel->rodata->targ_empty = o->empty;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
 	p->skel->rodata->targ_wake_bytes = bpf_map__max_entries(p->skel->maps.events) / 8;

@@ -20,6 +20,7 @@ struct probe_opts {
 	int verbose;
 	bool entry_only;		/* probe functions at their entry, never moved */
 	bool light;			/* SSL_new and SSL_free only */
+	bool empty;			/* programs that only count their hits (benchmarks) */
 };
 
 /* Opens and loads the BPF object. 0 or -errno; the reason is printed. */

@@ -856,7 +856,8 @@ static void start_view(struct session *s)
 static int start(struct session *s)
 {
 	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
-				 .entry_only = s->o->entry_probes, .light = s->o->light };
+				 .entry_only = s->o->entry_probes, .light = s->o->light,
+				 .empty = s->o->empty_programs };
 	__u64 t0 = now_ns();
 	int err;
 

@@ -29,15 +29,18 @@ median()
 }
 
 declare -A med opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes"
-	[--light]="--light")
-for mode in bare placed --entry-probes; do
+	[--light]="--light" [--empty-programs]="--empty-programs")
+for mode in bare --empty-programs placed --entry-probes; do
 	med[$mode]=$(for _ in $(seq "$ROUNDS"); do round "${opts[$mode]}"; done | median)
 done
 printf '%-28s %12s %10s\n' "OPENSSL_malloc+free pair" "ns (median)" "vs bare"
-for mode in bare placed --entry-probes; do
+for mode in bare --empty-programs placed --entry-probes; do
 	printf '%-28s %12.1f %9.1fx\n' "$mode" "${med[$mode]}" \
 		"$(echo "${med[$mode]} ${med[bare]}" | awk '{ print $1 / $2 }')"
 done
+printf "tlsmem's programs vs empty programs at the same places: +%.0f%%\n" \
+	"$(echo "${med[placed]} ${med[--empty-programs]} ${med[bare]}" |
+		awk '{ print 100 * (($1 - $3) / ($2 - $3) - 1) }')"
 printf 'placed vs entry probes: %.1fx faster\n' \
 	"$(echo "${med[--entry-probes]} ${med[placed]}" | awk '{ print $1 / $2 }')"
 
