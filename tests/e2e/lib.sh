@@ -299,3 +299,26 @@ dump()
 	done
 	echo "----"
 }
+
+# compare_out NAME FILTER TRUTH: tlsmem's JSON ($TMP/tlsmem.out) against the truth
+compare_out()
+{
+	local name=$1 filter=$2 truth=$3 got
+
+	got=$(json_get "$TMP/tlsmem.out" "$filter")
+	info "$name tlsmem=$got truth=$truth"
+	check_eq "$name" "$got" "$truth"
+}
+
+# settle_gt PID STATE OPEN FREED: waits until gt_server's connection threads
+# are done (they finish a moment after the client's last close)
+settle_gt()
+{
+	for _ in $(seq 1 100); do
+		request_state "$1" "$2" USR2 || return 1
+		[ "$(state_get "$2" open_conns)" = "$3" ] &&
+			[ "$(state_get "$2" ssl_free)" = "$4" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}

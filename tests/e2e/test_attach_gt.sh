@@ -12,28 +12,6 @@ THREADS=4
 HOLD=300
 BYTES=1000
 
-compare()
-{
-	local name=$1 filter=$2 truth=$3 got
-
-	got=$(json_get "$TMP/tlsmem.out" "$filter")
-	info "$name tlsmem=$got truth=$truth"
-	check_eq "$name" "$got" "$truth"
-}
-
-# settle PID STATE: waits until the server's connection threads are done
-# (they finish a moment after the client's last close)
-settle()
-{
-	for _ in $(seq 1 100); do
-		request_state "$1" "$2" USR2 || return 1
-		[ "$(state_get "$2" open_conns)" = $HOLD ] &&
-			[ "$(state_get "$2" ssl_free)" = $((CONNS - HOLD)) ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
 
@@ -71,7 +49,7 @@ fi
 check_eq client_done "$(grep '^done ' "$TMP/client.out")" "done $CONNS ok 0 failed"
 check_eq client_holding "$(grep '^holding ' "$TMP/client.out")" "holding $HOLD"
 
-if ! settle "$server" "$state"; then
+if ! settle_gt "$server" "$state" $HOLD $((CONNS - HOLD)); then
 	fail settle "server state did not reach open_conns=$HOLD ssl_free=$((CONNS - HOLD))"
 	cat "$state"
 fi
@@ -87,13 +65,13 @@ if ! json_get "$json" . >/dev/null || [ -z "$(json_get "$json" .heap.live_bytes)
 	e2e_finish
 fi
 
-compare live_bytes .heap.live_bytes "$(state_get "$state" live_bytes)"
-compare live_blocks .heap.live_blocks "$(state_get "$state" live_blocks)"
-compare ssl_live .ssl.live $HOLD
-compare ssl_created .ssl.created "$(state_get "$state" ssl_new)"
-compare ssl_freed .ssl.freed "$(state_get "$state" ssl_free)"
-compare events_lost .events.lost 0
-compare complete .complete true
+compare_out live_bytes .heap.live_bytes "$(state_get "$state" live_bytes)"
+compare_out live_blocks .heap.live_blocks "$(state_get "$state" live_blocks)"
+compare_out ssl_live .ssl.live $HOLD
+compare_out ssl_created .ssl.created "$(state_get "$state" ssl_new)"
+compare_out ssl_freed .ssl.freed "$(state_get "$state" ssl_free)"
+compare_out events_lost .events.lost 0
+compare_out complete .complete true
 info "bytes_per_live_ssl tlsmem=$(json_get "$json" .heap.bytes_per_live_ssl)" \
 	"allocs=$(json_get "$json" .heap.allocs) frees=$(json_get "$json" .heap.frees)" \
 	"unknown_frees=$(json_get "$json" .heap.unknown_frees)" \
