@@ -322,3 +322,33 @@ settle_gt()
 	done
 	return 1
 }
+
+# run_tlsmem NAME ARG...: tlsmem in the foreground, RUN_TIMEOUT_S (30) at most;
+# sets RC, OUT and ERR (file paths)
+run_tlsmem()
+{
+	local name=$1 limit=${RUN_TIMEOUT_S:-30}
+
+	shift
+	OUT=$TMP/$name.out
+	ERR=$TMP/$name.err
+	timeout -k 2 "$limit" "$TLSMEM" "$@" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# expect_usage NAME ARG...: exit 2, a message on stderr, nothing on stdout
+expect_usage()
+{
+	local name=$1 why=
+
+	shift
+	run_tlsmem "$name" "$@"
+	[ "$RC" -eq 2 ] || why="exit $RC, expected 2"
+	[ -s "$ERR" ] || why="${why:+$why; }nothing on stderr"
+	[ -s "$OUT" ] && why="${why:+$why; }stdout not empty"
+	if [ -z "$why" ]; then
+		pass "$name"
+	else
+		fail "$name" "tlsmem $* -> $why; stderr: $(head -c 200 "$ERR")"
+	fi
+}

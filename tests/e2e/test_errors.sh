@@ -6,36 +6,6 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# run NAME ARG...: runs tlsmem; sets RC, OUT and ERR (file paths)
-run()
-{
-	local name=$1
-
-	shift
-	OUT=$TMP/$name.out
-	ERR=$TMP/$name.err
-	timeout -k 5 30 "$TLSMEM" "$@" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-}
-
-# expect_usage NAME ARG...: exit 2, a message on stderr, nothing on stdout
-expect_usage()
-{
-	local name=$1 why=
-
-	shift
-	run "$name" "$@"
-	[ "$RC" -eq 2 ] || why="exit $RC, expected 2"
-	[ -s "$ERR" ] || why="${why:+$why; }nothing on stderr"
-	[ -s "$OUT" ] && why="${why:+$why; }stdout not empty"
-	if [ -z "$why" ]; then
-		pass "$name"
-	else
-		fail "$name" "tlsmem $* -> $why"
-		dump "$OUT" "$ERR"
-	fi
-}
-
 # a pid that is free: a child that has been reaped
 dead_pid()
 {
@@ -49,7 +19,7 @@ dead_pid()
 e2e_require
 
 pid=$(dead_pid)
-run no_such_pid -p "$pid"
+run_tlsmem no_such_pid -p "$pid"
 if [ "$RC" -eq 2 ] && grep -q -- "$pid" "$ERR"; then
 	pass no_such_pid
 else
@@ -58,7 +28,7 @@ fi
 
 spawn sleeper sleep 60
 sleeper=$LAST_PID
-run no_openssl -p "$sleeper"
+run_tlsmem no_openssl -p "$sleeper"
 if [ "$RC" -eq 1 ] && grep -qi openssl "$ERR"; then
 	pass no_openssl
 else
@@ -75,13 +45,13 @@ expect_usage unknown_option --no-such-option -p "$sleeper"
 expect_usage no_target
 expect_usage no_target_json --json
 
-run help -h
+run_tlsmem help -h
 if [ "$RC" -eq 0 ] && grep -q -- '-p' "$OUT"; then
 	pass help
 else
 	fail help "tlsmem -h -> exit $RC (expected 0), stdout $(wc -c <"$OUT") bytes"
 fi
-run version -V
+run_tlsmem version -V
 if [ "$RC" -eq 0 ] && [ -s "$OUT" ]; then
 	pass version
 else

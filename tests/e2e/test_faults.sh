@@ -18,6 +18,7 @@
 #  7. bad option values, an output path that is a planted symlink, no root.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+RUN_TIMEOUT_S=5
 
 SIGNAL_ROUNDS=3		# per signal: odd rounds after attaching, even ones while attaching
 KILL_CYCLES=20
@@ -43,35 +44,6 @@ failf()
 now_ms()
 {
 	date +%s%3N
-}
-
-# run NAME ARG...: tlsmem in the foreground (5 s at most); sets RC, OUT, ERR
-run()
-{
-	local name=$1
-
-	shift
-	OUT=$TMP/$name.out
-	ERR=$TMP/$name.err
-	timeout -k 2 5 "$TLSMEM" "$@" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-}
-
-# expect_usage NAME ARG...: exit 2, a message on stderr, nothing on stdout
-expect_usage()
-{
-	local name=$1 why=
-
-	shift
-	run "$name" "$@"
-	[ "$RC" -eq 2 ] || why="exit $RC, expected 2"
-	[ -s "$ERR" ] || why="${why:+$why; }nothing on stderr"
-	[ -s "$OUT" ] && why="${why:+$why; }stdout not empty"
-	if [ -z "$why" ]; then
-		pass "$name"
-	else
-		fail "$name" "tlsmem $* -> $why; stderr: $(head -c 200 "$ERR")"
-	fi
 }
 
 # start_server NAME: a gt_server (no core dumps); sets SRV_PID, SRV_PORT, SRV_STATE
@@ -354,7 +326,7 @@ refusals()
 		[ "$(sed 's/.*) //' "/proc/$z/stat" 2>/dev/null | cut -c1)" = Z ] && break
 		sleep 0.1
 	done
-	run zombie -p "$z"
+	run_tlsmem zombie -p "$z"
 	if [ "$RC" -eq 2 ] && [ ! -s "$OUT" ] && grep -qi zombie "$ERR"; then
 		pass zombie
 	else
@@ -366,7 +338,7 @@ refusals()
 	} 2>/dev/null
 
 	if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
-		run kthread -p 2
+		run_tlsmem kthread -p 2
 		if [ "$RC" -eq 2 ] && [ ! -s "$OUT" ] && grep -qi 'kernel thread' "$ERR"; then
 			pass kthread
 		else
@@ -441,7 +413,7 @@ symlink_outputs()
 	echo "precious" >"$TMP/victim"
 	sum=$(sha256sum <"$TMP/victim")
 	ln -s "$TMP/victim" "$TMP/out.csv"
-	run symlink_csv -p "$p" -o "$TMP/out.csv" --json -d 1
+	run_tlsmem symlink_csv -p "$p" -o "$TMP/out.csv" --json -d 1
 	if [ "$RC" -eq 2 ] && [ ! -s "$OUT" ] && [ "$(sha256sum <"$TMP/victim")" = "$sum" ] &&
 	   [ -L "$TMP/out.csv" ]; then
 		pass symlink_csv
@@ -452,7 +424,7 @@ symlink_outputs()
 	fi
 
 	ln -s "$TMP/nothing-here" "$TMP/dangling.csv"
-	run symlink_dangling -p "$p" -o "$TMP/dangling.csv" --json -d 1
+	run_tlsmem symlink_dangling -p "$p" -o "$TMP/dangling.csv" --json -d 1
 	if [ "$RC" -eq 2 ] && [ ! -e "$TMP/nothing-here" ]; then
 		pass symlink_dangling
 	else
@@ -465,7 +437,7 @@ symlink_outputs()
 	ln -s "$TMP/victim2" "$TMP/sites.csv"
 	ln -s "$TMP/victim2" "$TMP/sites.csv.tmp"
 	sum=$(sha256sum <"$TMP/victim2")
-	run symlink_sites_csv -p "$p" --sites-csv "$TMP/sites.csv" --json -d 1.2 -i 0.3
+	run_tlsmem symlink_sites_csv -p "$p" --sites-csv "$TMP/sites.csv" --json -d 1.2 -i 0.3
 	if [ "$(sha256sum <"$TMP/victim2")" = "$sum" ]; then
 		pass symlink_sites_csv
 	else
