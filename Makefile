@@ -86,6 +86,11 @@ $(OUTPUT)/bench/ingest: tests/bench/ingest.c user/model.c user/htab.c user/slab.
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g $(WARNINGS) $(DEFINES) $(INCLUDES) $^ -o $@
 
+$(OUTPUT)/bench/tlsload: tests/bench/tlsload.c
+	$(call msg,BENCH-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g $(WARNINGS) $^ -lssl -lcrypto -lpthread -o $@
+
 # Test targets of other shapes: static OpenSSL, deleted and late-loaded libraries, BoringSSL
 SHAPES        := $(OUTPUT)/shapes
 SHAPE_TARGETS := $(addprefix $(SHAPES)/,gt_server_static gt_server_static_stripped libtcn.so \
@@ -149,7 +154,7 @@ demo: deps
 	$(Q)tests/demo.sh ./$(APP)
 
 bench: deps
-	$(Q)$(MAKE) $(APP) targets $(OUTPUT)/bench/ingest
+	$(Q)$(MAKE) $(APP) targets $(OUTPUT)/bench/ingest $(OUTPUT)/bench/tlsload
 	$(Q)tests/bench/run.sh ./$(APP)
 
 install: $(APP)

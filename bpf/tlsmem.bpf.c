@@ -88,6 +88,25 @@ struct {
 	__type(value, __u64);
 } hits SEC(".maps");
 
+/*
+ * Unprobed wrappers (CRYPTO_zalloc around CRYPTO_malloc): slot cookie - 1 of
+ * the inner function's probe tells where the wrapper's call returns to in one
+ * process, and how deep below it the wrapper's own caller is on the stack.
+ * Filled by user space once it knows where the object is mapped; ret 0 until
+ * then, which no caller matches.
+ */
+struct wrap {
+	__u64 ret;
+	__u64 depth;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLSMEM_WRAP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct wrap);
+} wraps SEC(".maps");
+
 static __always_inline void count_hit(void)
 {
 	__u32 zero = 0;
@@ -174,6 +193,21 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
 	}
 }
 
+/* Called from an unprobed wrapper: the caller is the wrapper's caller. */
+static __always_inline void unwrap_caller(struct pt_regs *ctx, struct tstate *t, __u64 sp)
+{
+	__u32 slot = (__u32)bpf_get_attach_cookie(ctx);
+	struct wrap *w;
+
+	if (!slot--)
+		return;
+	w = bpf_map_lookup_elem(&wraps, &slot);
+	if (!w || !w->ret || w->ret != t->caller || w->depth > 4096)
+		return;
+	bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)(sp + 8 + w->depth));
+	t->fn = TLSMEM_FN_ZALLOC;
+}
+
 static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 old_ptr,
 				       __u64 size, __u64 file, __s32 line)
 {
@@ -193,6 +227,8 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn,
 	t->line = line;
 	t->caller = 0;
 	bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)sp);
+	if (fn == TLSMEM_FN_MALLOC)
+		unwrap_caller(ctx, t, sp);
 	/* the old block leaves the table before another thread can get its address */
 	if (old_ptr && (fn == TLSMEM_FN_REALLOC || fn == TLSMEM_FN_CLEAR_REALLOC))
 		emit_short(TLSMEM_EV_REALLOC_ENTER, 0, 0, old_ptr, t->ssl);

@@ -10,6 +10,9 @@
  * events are short; allocations and reallocations carry the full site.
  */
 
+/* Slots for unprobed wrappers' return points, one per process and object. */
+#define TLSMEM_WRAP_SLOTS	4096
+
 enum tlsmem_kind {
 	TLSMEM_EV_ALLOC = 1,		/* struct tlsmem_alloc: ptr = result */
 	TLSMEM_EV_FREE,			/* struct tlsmem_short: ptr = freed block */

@@ -617,3 +617,68 @@ const char *elf_obj__openssl_version(const struct elf_obj *o)
 		m->version_state = find_version(m) ? 1 : -1;
 	return o->version_state > 0 ? o->version : NULL;
 }
+
+/* --- PLT stubs --- */
+
+/* Name of the dynamic symbol a relocation of GOT slot `slot` binds, or NULL. */
+static const char *slot_symbol(const struct elf_obj *o, __u64 slot)
+{
+	Elf_Scn *scn = NULL, *symscn;
+	GElf_Shdr sh, symsh;
+	GElf_Rela r;
+	GElf_Sym sym;
+	Elf_Data *d, *symd;
+	size_t n, i;
+
+	while ((scn = elf_nextscn(o->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		symscn = elf_getscn(o->elf, sh.sh_link);
+		if (!d || !symscn || !gelf_getshdr(symscn, &symsh) ||
+		    (symsh.sh_type != SHT_DYNSYM && symsh.sh_type != SHT_SYMTAB))
+			continue;
+		symd = elf_getdata(symscn, NULL);
+		n = d->d_size / sh.sh_entsize;
+		for (i = 0; symd && i < n; i++) {
+			if (!gelf_getrela(d, (int)i, &r) || r.r_offset != slot)
+				continue;
+			if (GELF_R_TYPE(r.r_info) != R_X86_64_JUMP_SLOT &&
+			    GELF_R_TYPE(r.r_info) != R_X86_64_GLOB_DAT)
+				continue;
+			if (!gelf_getsym(symd, (int)GELF_R_SYM(r.r_info), &sym))
+				return NULL;
+			return elf_strptr(o->elf, symsh.sh_link, sym.st_name);
+		}
+	}
+	return NULL;
+}
+
+const char *elf_obj__stub_symbol(const struct elf_obj *o, __u64 vaddr)
+{
+	static const __u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	const __u8 *c;
+	__u64 off, at = vaddr;
+	__s32 disp;
+
+	if (!o || off_of_vaddr(o, vaddr, &off) || o->len - off < 16)
+		return NULL;
+	c = (const __u8 *)o->img + off;
+	if (!memcmp(c, endbr64, sizeof(endbr64))) {
+		c += sizeof(endbr64);
+		at += sizeof(endbr64);
+	}
+	if (c[0] == 0xf2) {		/* bnd */
+		c++;
+		at++;
+	}
+	if (c[0] != 0xff || c[1] != 0x25)	/* jmp *disp32(%rip) */
+		return NULL;
+	memcpy(&disp, c + 2, sizeof(disp));
+	return slot_symbol(o, at + 6 + (__u64)(__s64)disp);
+}
+
+int elf_obj__off_of_vaddr(const struct elf_obj *o, __u64 vaddr, __u64 *off)
+{
+	return o ? off_of_vaddr(o, vaddr, off) : -EINVAL;
+}

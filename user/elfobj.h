@@ -55,6 +55,17 @@ const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta)
 /* Virtual address (as in the ELF headers) of file offset off: 0 or -ENOENT. */
 int elf_obj__vaddr_of_off(const struct elf_obj *o, __u64 off, __u64 *vaddr);
 
+/*
+ * When the code at virtual address vaddr is a PLT stub (`jmp *slot(%rip)`,
+ * optionally after endbr64 and a bnd prefix) whose GOT slot a JUMP_SLOT or
+ * GLOB_DAT relocation binds to a symbol: that symbol's name (owned by o).
+ * NULL otherwise.
+ */
+const char *elf_obj__stub_symbol(const struct elf_obj *o, __u64 vaddr);
+
+/* File offset of virtual address vaddr (as in the ELF headers): 0 or -ENOENT. */
+int elf_obj__off_of_vaddr(const struct elf_obj *o, __u64 vaddr, __u64 *off);
+
 /* 1 if the object defines any function symbol, else 0. */
 int elf_obj__has_symbols(const struct elf_obj *o);
 

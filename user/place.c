@@ -146,3 +146,115 @@ __u64 place_probe(const __u8 *code, size_t len, unsigned int nargs)
 	cs_close(&h);
 	return off;
 }
+
+/* --- wrappers --- */
+
+static bool in_group(const cs_insn *in, __u8 grp)
+{
+	for (__u8 g = 0; g < in->detail->groups_count; g++)
+		if (in->detail->groups[g] == grp)
+			return true;
+	return false;
+}
+
+/*
+ * Stack bytes an instruction of the prefix adds: push reg, sub $imm,%rsp.
+ * -1 for any other write to %rsp, 0 for an instruction that leaves it alone.
+ */
+static int pushed(csh h, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	cs_regs rd, wr;
+	__u8 nrd, nwr;
+
+	if (in->id == X86_INS_PUSH && x->op_count == 1 && x->operands[0].type == X86_OP_REG)
+		return 8;
+	if (in->id == X86_INS_SUB && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	    x->operands[0].reg == X86_REG_RSP && x->operands[1].type == X86_OP_IMM &&
+	    x->operands[1].imm >= 0 && x->operands[1].imm < 4096)
+		return (int)x->operands[1].imm;
+	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr))
+		return -1;
+	for (__u8 i = 0; i < nwr; i++)
+		if (family(h, wr[i]) == 6)
+			return -1;
+	return 0;
+}
+
+int place_wrapper(const __u8 *code, size_t len, __u64 vaddr,
+		  enum wrap_role (*role)(void *ctx, __u64 target), void *ctx, struct wrap_info *out)
+{
+	const __u8 *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	bool prefix = true, inner = false, ok = true;
+	int depth = 0, d;
+	cs_insn *in;
+	csh h;
+
+	out->ret_off = 0;
+	out->depth = -1;
+	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	while (in && ok && left) {
+		bool call, jump;
+		__u64 target;
+
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			ok = false;		/* unreadable: nothing is proven */
+			break;
+		}
+		call = in_group(in, CS_GRP_CALL);
+		jump = in_group(in, CS_GRP_JUMP);
+		if (in_group(in, CS_GRP_INT) || in_group(in, CS_GRP_IRET) ||
+		    in_group(in, CS_GRP_PRIVILEGE) || in->id == X86_INS_SYSCALL) {
+			ok = false;
+			break;
+		}
+		if (!call && !jump) {
+			if (prefix && !in_group(in, CS_GRP_RET)) {
+				d = pushed(h, in);
+				if (d < 0)
+					prefix = false;
+				else
+					depth += d;
+			} else {
+				prefix = false;
+			}
+			continue;
+		}
+		/* every branch must be direct: an indirect one could go anywhere */
+		if (in->detail->x86.op_count != 1 || in->detail->x86.operands[0].type != X86_OP_IMM) {
+			ok = false;
+			break;
+		}
+		target = (__u64)in->detail->x86.operands[0].imm;
+		if (jump && target >= vaddr && target - vaddr < len) {
+			prefix = false;		/* a branch inside the function */
+			continue;
+		}
+		switch (role(ctx, target)) {
+		case WRAP_INNER:
+			if (prefix && !inner) {
+				/* the first thing every call does: the frame is known */
+				out->depth = call ? depth : 0;
+				out->ret_off = call ? addr - vaddr : 0;
+				if (jump && depth)
+					out->depth = -1;
+			}
+			inner = true;
+			break;
+		case WRAP_HARMLESS:
+			break;
+		default:
+			ok = false;
+		}
+		prefix = false;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ok && inner ? 0 : -1;
+}

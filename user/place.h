@@ -25,4 +25,33 @@
  */
 __u64 place_probe(const __u8 *code, size_t len, unsigned int nargs);
 
+/*
+ * Whether a wrapper (CRYPTO_zalloc around CRYPTO_malloc, CRYPTO_clear_free
+ * around CRYPTO_free) can go unprobed because every block it hands out or
+ * releases passes through the inner function, which is probed. That holds
+ * when every branch in the wrapper is direct and leaves it only for the inner
+ * function or for a callee that neither allocates nor frees (memset,
+ * OPENSSL_cleanse), as role() tells for each target address. It then returns
+ * 0; -1 otherwise (including an indirect branch, or no call of the inner
+ * function at all).
+ *
+ * For the allocation's caller, out tells where the wrapper's own return
+ * address lies when the inner function is entered: when the inner call is the
+ * first branch and only pushes and `sub $imm,%rsp` precede it, depth is the
+ * stack bytes they add and ret_off the offset (from the wrapper's start) of
+ * the instruction after that call, so at the inner entry [sp] is
+ * vaddr-of-wrapper + ret_off and the wrapper's caller is at sp + 8 + depth.
+ * A tail jump with nothing pushed gives depth 0 and ret_off 0 (the inner
+ * function sees the wrapper's caller itself). depth is -1 when unknown.
+ */
+enum wrap_role { WRAP_OTHER, WRAP_INNER, WRAP_HARMLESS };
+
+struct wrap_info {
+	__u64 ret_off;
+	int depth;
+};
+
+int place_wrapper(const __u8 *code, size_t len, __u64 vaddr,
+		  enum wrap_role (*role)(void *ctx, __u64 target), void *ctx, struct wrap_info *out);
+
 #endif /* TLSMEM_PLACE_H */

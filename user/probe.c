@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -15,6 +16,8 @@
 #include "elfobj.h"
 #include "log.h"
 #include "place.h"
+#include "procmaps.h"
+#include "tlsmem.h"
 #include "target.h"
 #include "probe.h"
 
@@ -34,6 +37,19 @@ struct probe {
 	bool entry_only;		/* no placement: probe every function at its entry */
 	bool light;			/* SSL_new and SSL_free only */
 	int verbose;
+	/* wrap slots whose process has not mapped the object yet */
+	struct pending_wrap *pend;
+	size_t npend, pend_cap;
+	__u32 next_slot;
+};
+
+/* Where an unprobed wrapper's call into the inner function returns, by file offset. */
+struct pending_wrap {
+	__u32 slot;
+	int pid;
+	__u64 dev, inode;
+	__u64 off;			/* file offset of the return point */
+	__u64 depth;
 };
 
 /* The head of union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link. */
@@ -95,7 +111,10 @@ static const struct probe_spec specs[] = {
 	{ "OPENSSL_free",         P_FREE,          P_NONE,            1 },
 };
 
-#define SPEC_CRYPTO_FREE	4	/* index of CRYPTO_free in specs[] */
+#define SPEC_CRYPTO_MALLOC	0	/* indexes in specs[] */
+#define SPEC_CRYPTO_ZALLOC	1
+#define SPEC_CRYPTO_FREE	4
+#define SPEC_CRYPTO_CLEAR_FREE	5
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -225,9 +244,9 @@ static int keep_link(struct probe *p, struct bpf_link *l)
 }
 
 static int attach_one(struct probe *p, int pid, const char *path, const char *shown,
-		      const char *sym, __u64 off, enum prog_id id, bool ret)
+		      const char *sym, __u64 off, enum prog_id id, bool ret, __u64 cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
 	struct bpf_link *l;
 	int err;
 
@@ -259,7 +278,7 @@ static int keep_fd(struct probe *p, int fd)
 }
 
 static int attach_multi(struct probe *p, int pid, const char *path, const char *shown,
-			enum prog_id id, bool ret, const __u64 *offs, __u32 n)
+			enum prog_id id, bool ret, const __u64 *offs, const __u64 *cookies, __u32 n)
 {
 	struct multi_attr a;
 	int fd, err;
@@ -269,6 +288,7 @@ static int attach_multi(struct probe *p, int pid, const char *path, const char *
 	a.attach_type = TLSMEM_TRACE_UPROBE_MULTI;
 	a.path = (__u64)(unsigned long)path;
 	a.offsets = (__u64)(unsigned long)offs;
+	a.cookies = (__u64)(unsigned long)cookies;
 	a.cnt = n;
 	a.multi_flags = ret ? TLSMEM_F_UPROBE_MULTI_RETURN : 0;
 	a.pid = (__u32)pid;
@@ -292,9 +312,9 @@ static enum prog_id prog_for(size_t i, int pass, bool nested_free)
 
 /* One multi link per program: every function of obj that program serves. */
 static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const __u64 *off,
-			    const bool *has, bool nested_free)
+			    const __u64 *cookie, const bool *has, bool nested_free)
 {
-	__u64 offs[NSPECS];
+	__u64 offs[NSPECS], cookies[NSPECS];
 	int pass, id, err;
 	size_t i;
 	__u32 n;
@@ -302,11 +322,14 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 	for (pass = 0; pass < 2; pass++) {
 		for (id = P_MALLOC; id <= P_OSSL_REALLOC; id++) {
 			for (i = 0, n = 0; i < NSPECS; i++)
-				if (has[i] && (int)prog_for(i, pass, nested_free) == id)
+				if (has[i] && (int)prog_for(i, pass, nested_free) == id) {
+					cookies[n] = pass ? cookie[i] : 0;
 					offs[n++] = off[i];
+				}
 			if (!n)
 				continue;
-			err = attach_multi(p, pid, obj->attach_path, obj->path, id, !pass, offs, n);
+			err = attach_multi(p, pid, obj->attach_path, obj->path, id, !pass, offs,
+					   cookies, n);
 			if (err)
 				return err;
 			obj->nprobes += (int)n;
@@ -337,11 +360,133 @@ static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_s
 	return true;
 }
 
+/* --- unprobed wrappers --- */
+
+struct wrap_ctx {
+	const struct elf_obj *elf;
+	const char *inner;
+	__u64 inner_vaddr;
+};
+
+/* What a branch out of a wrapper reaches: the inner function, a harmless callee, or else. */
+static enum wrap_role wrap_role_of(void *ctx, __u64 target)
+{
+	const struct wrap_ctx *c = ctx;
+	const char *name;
+	__u64 off, delta;
+
+	if (target == c->inner_vaddr)
+		return WRAP_INNER;
+	name = elf_obj__stub_symbol(c->elf, target);
+	if (!name && !elf_obj__off_of_vaddr(c->elf, target, &off)) {
+		name = elf_obj__symbolize(c->elf, off, &delta);
+		if (delta)
+			name = NULL;
+	}
+	if (!name)
+		return WRAP_OTHER;
+	if (!strcmp(name, c->inner))
+		return WRAP_INNER;
+	if (!strcmp(name, "memset") || !strcmp(name, "OPENSSL_cleanse"))
+		return WRAP_HARMLESS;
+	return WRAP_OTHER;
+}
+
+static int add_pending(struct probe *p, const struct pending_wrap *w)
+{
+	if (p->npend == p->pend_cap) {
+		size_t cap = p->pend_cap ? p->pend_cap * 2 : 16;
+		struct pending_wrap *v = realloc(p->pend, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->pend = v;
+		p->pend_cap = cap;
+	}
+	p->pend[p->npend++] = *w;
+	return 0;
+}
+
+/*
+ * Whether the wrapper specs[wrapper] of obj may go unprobed, its allocations
+ * or frees seen at specs[inner] (see place_wrapper). *cookie is set for the
+ * inner entry probe when the allocation's caller needs finding on the stack.
+ */
+static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wrapper,
+		  size_t inner, __u64 *cookie)
+{
+	struct wrap_ctx c = { .elf = obj->elf, .inner = specs[inner].sym };
+	struct pending_wrap pw = { .pid = pid, .dev = obj->dev, .inode = obj->inode };
+	struct wrap_info w;
+	const __u8 *code;
+	__u64 off, vaddr, inner_off;
+	size_t len;
+
+	if (elf_obj__func_code(obj->elf, specs[wrapper].sym, &off, &code, &len) ||
+	    elf_obj__vaddr_of_off(obj->elf, off, &vaddr) ||
+	    elf_obj__func_off(obj->elf, specs[inner].sym, &inner_off) ||
+	    elf_obj__vaddr_of_off(obj->elf, inner_off, &c.inner_vaddr) ||
+	    place_wrapper(code, len, vaddr, wrap_role_of, &c, &w))
+		return false;
+	if (specs[wrapper].exit != P_ALLOC_EXIT || !w.ret_off)
+		return w.depth >= 0 || specs[wrapper].exit != P_ALLOC_EXIT;
+	/* an allocation: its caller must be found at sp + 8 + depth */
+	if (w.depth < 0 || p->next_slot >= TLSMEM_WRAP_SLOTS)
+		return false;
+	pw.slot = p->next_slot;
+	pw.off = off + w.ret_off;
+	pw.depth = (__u64)w.depth;
+	if (add_pending(p, &pw))
+		return false;
+	p->next_slot++;
+	*cookie = pw.slot + 1;
+	return true;
+}
+
+/* 1 when slot w is resolved or can never be, 0 when its object is not mapped yet. */
+static int resolve_wrap(struct probe *p, const struct pending_wrap *w)
+{
+	struct { __u64 ret, depth; } v = { .depth = w->depth };
+	struct map_list ml = { 0 };
+	size_t i;
+	int err;
+
+	err = procmaps_read(w->pid, &ml);
+	if (err)
+		return 1;		/* gone */
+	for (i = 0; i < ml.n && !v.ret; i++) {
+		const struct map_entry *e = &ml.v[i];
+
+		if (e->x && e->inode == w->inode &&
+		    (__u64)makedev(e->dev_major, e->dev_minor) == w->dev &&
+		    w->off >= e->pgoff && w->off - e->pgoff < e->end - e->start)
+			v.ret = e->start + (w->off - e->pgoff);
+	}
+	map_list__free(&ml);
+	if (!v.ret)
+		return 0;
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.wraps), &w->slot, &v, BPF_ANY))
+		p_warn("cannot set a wrapper slot: %s", strerror(errno));
+	return 1;
+}
+
+void probe__resolve_wraps(struct probe *p)
+{
+	size_t i = 0;
+
+	while (p && i < p->npend) {
+		if (resolve_wrap(p, &p->pend[i]))
+			p->pend[i] = p->pend[--p->npend];
+		else
+			i++;
+	}
+}
+
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 {
 	bool nested_free = false;
 	__u64 dummy;
-	__u64 off[NSPECS];
+	__u64 off[NSPECS], cookie[NSPECS] = { 0 };
 	bool has[NSPECS];
 	size_t i;
 	int pass, err;
@@ -350,13 +495,35 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 		has[i] = (!p->light || specs[i].enter == P_SSL_NEW || specs[i].enter == P_SSL_FREE) &&
 			 find_site(p, obj, &specs[i], &off[i]);
 	/*
+	 * Every block CRYPTO_zalloc returns comes from CRYPTO_malloc, and every
+	 * block CRYPTO_clear_free releases goes through CRYPTO_free, in most
+	 * builds: then the wrapper needs no probes, two hits fewer per call.
+	 */
+	if (!p->entry_only && has[SPEC_CRYPTO_ZALLOC] && has[SPEC_CRYPTO_MALLOC] &&
+	    elide(p, pid, obj, SPEC_CRYPTO_ZALLOC, SPEC_CRYPTO_MALLOC, &cookie[SPEC_CRYPTO_MALLOC])) {
+		has[SPEC_CRYPTO_ZALLOC] = false;
+		obj->elided++;
+		p_debug("%s in %s: not probed, its blocks come from %s", specs[SPEC_CRYPTO_ZALLOC].sym,
+			obj->path, specs[SPEC_CRYPTO_MALLOC].sym);
+	}
+	if (!p->entry_only && has[SPEC_CRYPTO_CLEAR_FREE] && has[SPEC_CRYPTO_FREE] &&
+	    elide(p, pid, obj, SPEC_CRYPTO_CLEAR_FREE, SPEC_CRYPTO_FREE, &dummy)) {
+		has[SPEC_CRYPTO_CLEAR_FREE] = false;
+		obj->elided++;
+		p_debug("%s in %s: not probed, it frees through %s", specs[SPEC_CRYPTO_CLEAR_FREE].sym,
+			obj->path, specs[SPEC_CRYPTO_FREE].sym);
+	}
+	/*
 	 * Where CRYPTO_free calls OPENSSL_free (BoringSSL), it needs a return
 	 * probe so that the inner free is known to be nested.
 	 */
 	if (has[SPEC_CRYPTO_FREE] && elf_obj__func_off(obj->elf, "OPENSSL_free", &dummy) == 0)
 		nested_free = true;
-	if (p->multi)
-		return attach_obj_multi(p, pid, obj, off, has, nested_free);
+	if (p->multi) {
+		err = attach_obj_multi(p, pid, obj, off, cookie, has, nested_free);
+		probe__resolve_wraps(p);
+		return err;
+	}
 	/* returns first: an entry seen without its return would leave a scope open */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < NSPECS; i++) {
@@ -365,7 +532,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 			if (!has[i] || id == P_NONE)
 				continue;
 			err = attach_one(p, pid, obj->attach_path, obj->path, specs[i].sym, off[i],
-					 id, !pass);
+					 id, !pass, pass ? cookie[i] : 0);
 			if (err)
 				return err;
 			obj->nprobes++;
@@ -373,6 +540,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 		}
 	}
 	obj->attached = true;
+	probe__resolve_wraps(p);
 	return 0;
 }
 
@@ -387,7 +555,7 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 	if (err)
 		return err;
 	if (p->multi) {
-		err = attach_multi(p, pid, path, path, P_LOADER, false, &off, 1);
+		err = attach_multi(p, pid, path, path, P_LOADER, false, &off, NULL, 1);
 		p->nprobes += !err;
 		return err;
 	}
@@ -482,6 +650,7 @@ void probe__free(struct probe *p)
 		return;
 	close_fds(p->fds, p->nfds);
 	free(p->fds);
+	free(p->pend);
 	for (i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);

@@ -31,6 +31,12 @@ int probe__open(struct probe **out, const struct probe_opts *o);
  * Sets obj->nprobes and obj->attached. 0 or -errno; the reason is printed.
  */
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj);
+/*
+ * Tells the BPF side where unprobed wrappers return to in processes that
+ * have mapped their objects since they were attached (a program attached
+ * before its exec). Cheap when there is nothing left to do.
+ */
+void probe__resolve_wraps(struct probe *p);
 /* Attaches the loader probe (_dl_debug_state) in the loader at path. 0 or -errno. */
 int probe__attach_loader(struct probe *p, int pid, const char *path, const struct elf_obj *ld);
 /* File descriptor of the events ring buffer map. */

@@ -233,6 +233,7 @@ static int attach_target(struct session *s, struct target *t)
 			t->objs[i].nprobes);
 	}
 	target__drop_elves(t);
+	probe__resolve_wraps(s->probe);
 	return 0;
 }
 
@@ -405,6 +406,7 @@ static void check_child(struct session *s, struct target *t)
 	if (WIFSTOPPED(status)) {
 		if (target__scan(t) > 0)
 			attach_target(s, t);
+		probe__resolve_wraps(s->probe);
 		kill(t->pid, SIGCONT);
 		return;
 	}
@@ -427,6 +429,7 @@ static void rescan(struct session *s)
 			continue;
 		if (target__scan(t) > 0 || (t->loader && !t->loader_attached))
 			attach_target(s, t);
+		probe__resolve_wraps(s->probe);
 		if (t->child && t->comm[0])
 			procinfo_comm(t->pid, t->comm, sizeof(t->comm));
 		if (pids[i] == s->child)
@@ -501,6 +504,7 @@ static bool tick(struct session *s)
 	size_t i, alive = 0;
 	__u64 rss, sum = 0, socks = 0, n;
 
+	probe__resolve_wraps(s->probe);
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
 

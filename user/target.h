@@ -30,6 +30,7 @@ struct ssl_obj {
 	struct elf_obj *elf;		/* owned; freed by target__drop_elves() */
 	int nprobes;			/* probes attached in it */
 	int moved;			/* functions probed past their entry (see place.h) */
+	int elided;			/* wrappers left unprobed (see place_wrapper) */
 	bool has_alloc;			/* defines CRYPTO_malloc or OPENSSL_malloc */
 	bool has_ssl;			/* defines SSL_new */
 	bool attached;

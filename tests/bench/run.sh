@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # make bench: figures measured side by side in one run, medians of ROUNDS.
-# So far: the cost of one OPENSSL_malloc + OPENSSL_free pair (three probe
-# hits: entry, return, free) bare, under tlsmem with its probe placement,
-# and under tlsmem with every probe at the function entry.
+# The cost of one OPENSSL_malloc + OPENSSL_free pair (three probe hits:
+# entry, return, free) bare, with empty programs, under tlsmem with its probe
+# placement and with every probe at the function entry; handshake churn and
+# bulk data through real servers; the reader's ingest rate and memory; the
+# attach latency for node.
 set -u
 TLSMEM=${1:-./tlsmem}
 ROUNDS=${ROUNDS:-5}
@@ -44,80 +46,126 @@ printf "tlsmem's programs vs empty programs at the same places: +%.0f%%\n" \
 printf 'placed vs entry probes: %.1fx faster\n' \
 	"$(echo "${med[--entry-probes]} ${med[placed]}" | awk '{ print $1 / $2 }')"
 
-# Handshake churn against openssl s_server (RSA-2048, TLS 1.3): connections
-# per second made by s_time -new, bare and with tlsmem attached.
+# Handshake churn and bulk data, by the wall clock (tlsload), against
+# openssl s_server and against our gt_server: bare; with empty programs at
+# tlsmem's places (the kernel's own uprobe cost, a floor); under tlsmem;
+# under --light; under the naive peer (bpftrace with the same probes at the
+# function entries, keeping the same map of outstanding allocations).
 TMPB=$(mktemp -d)
-trap 'kill $srv 2>/dev/null; rm -rf "$TMPB"' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$TMPB"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
 	-keyout "$TMPB/key.pem" -out "$TMPB/cert.pem" 2>/dev/null
-port=$((20000 + RANDOM % 20000))
-openssl s_server -accept "127.0.0.1:$port" -cert "$TMPB/cert.pem" -key "$TMPB/key.pem" \
+LOAD=.output/bench/tlsload
+SECS=${SECS:-3}
+base=$((20000 + RANDOM % 20000))
+# s_server -www for handshakes, -WWW serving a 4 GiB file (sparse) for bulk
+openssl s_server -accept "127.0.0.1:$base" -cert "$TMPB/cert.pem" -key "$TMPB/key.pem" \
 	-www -quiet >/dev/null 2>&1 &
-srv=$!
-sleep 1
+pids+=($!)
+srv_hs=$!
+mkdir "$TMPB/www"
+truncate -s 4G "$TMPB/www/big.bin"
+(cd "$TMPB/www" && exec openssl s_server -accept "127.0.0.1:$((base + 1))" \
+	-cert ../cert.pem -key ../key.pem -WWW -quiet >/dev/null 2>&1) &
+pids+=($!)
+srv_www=$!
+.output/targets/gt_server --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \
+	--state "$TMPB/gt.state" > "$TMPB/gt.out" 2>&1 &
+pids+=($!)
+srv_gt=$!
+until grep -q listening "$TMPB/gt.out" 2>/dev/null; do sleep 0.05; done
+gt_port=$(awk '/^listening/ { print $2; exit }' "$TMPB/gt.out")
+sleep 0.5
 
-# connections per second over SECS seconds
-churn()
+# workload -> "server pid|tlsload arguments"
+declare -A work=(
+	[s_server_handshakes]="$srv_hs|churn $base $SECS 1"
+	[s_server_bulk_get]="$srv_www|get $((base + 1)) $SECS 1 big.bin"
+	[gt_server_handshakes]="$srv_gt|churn $gt_port $SECS 2"
+	[gt_server_bulk_echo]="$srv_gt|echo $gt_port $SECS 1"
+)
+workloads=(s_server_handshakes gt_server_handshakes s_server_bulk_get gt_server_bulk_echo)
+
+# one measurement of workload $1 (conn/s or MB/s)
+load()
 {
-	openssl s_time -connect "127.0.0.1:$port" -new -time "${SECS:-3}" 2>/dev/null |
-		awk '/connections in [0-9.]+s;/ { print $1 / $4; exit }'
+	# shellcheck disable=SC2086
+	"$LOAD" ${work[$1]#*|} | awk '/_per_s/ { print $2 }'
 }
 
-# one round under tlsmem with options $1
+# one round of workload $1 under tlsmem with options $2
 observed()
 {
 	local t
 
 	# shellcheck disable=SC2086
-	"$TLSMEM" -p "$srv" $1 --json > "$TMPB/out.json" 2> "$TMPB/err" &
+	"$TLSMEM" -p "${work[$1]%%|*}" $2 --json > "$TMPB/out.json" 2> "$TMPB/err" &
 	t=$!
 	until grep -q attached "$TMPB/err" 2>/dev/null; do sleep 0.05; done
-	churn
+	load "$1"
 	kill -INT "$t"
 	wait "$t"
+	jq -r '.events.lost' "$TMPB/out.json" >> "$TMPB/lost"
 }
 
-# The naive peer: bpftrace with the same probes at function entry, keeping
-# the same map of outstanding allocations.
+# The naive peer. Its uprobes are on the library file and fire in every
+# process using it (the load generator too); the predicate drops the others.
 naive()
 {
-	local lib t
+	local pid=${work[$1]%%|*} lib ssl t
 
-	lib=$(awk '/libcrypto\.so/ { print $6; exit }' "/proc/$srv/maps")
-	bpftrace -p "$srv" -e "
-uprobe:$lib:CRYPTO_malloc, uprobe:$lib:CRYPTO_zalloc { @sz[tid] = arg0; }
-uretprobe:$lib:CRYPTO_malloc, uretprobe:$lib:CRYPTO_zalloc /@sz[tid]/ {
+	lib=$(awk '/libcrypto\.so/ { print $6; exit }' "/proc/$pid/maps")
+	ssl=$(awk '/libssl\.so/ { print $6; exit }' "/proc/$pid/maps")
+	bpftrace -e "
+uprobe:$lib:CRYPTO_malloc, uprobe:$lib:CRYPTO_zalloc /pid == $pid/ { @sz[tid] = arg0; }
+uretprobe:$lib:CRYPTO_malloc, uretprobe:$lib:CRYPTO_zalloc /pid == $pid && @sz[tid]/ {
 	@out[retval] = @sz[tid]; delete(@sz[tid]); }
-uprobe:$lib:CRYPTO_free { delete(@out[arg0]); }
-uprobe:$lib:SSL_new { @ssl = count(); }
+uprobe:$lib:CRYPTO_free /pid == $pid/ { delete(@out[arg0]); }
+uprobe:$ssl:SSL_new /pid == $pid/ { @ssl = count(); }
 END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
 	t=$!
 	until grep -q Attaching "$TMPB/bt.out" 2>/dev/null; do sleep 0.05; done
 	sleep 0.5
-	churn
+	load "$1"
 	kill -INT "$t"
 	wait "$t" 2>/dev/null
 }
 
-modes=(bare placed --entry-probes --light)
+modes=(bare --empty-programs placed --light)
 command -v bpftrace >/dev/null && modes+=(bpftrace)
-declare -A hs
-for mode in "${modes[@]}"; do
-	hs[$mode]=$(for _ in $(seq "${HS_ROUNDS:-3}"); do
-		case $mode in
-		bare) churn ;;
-		bpftrace) naive ;;
-		*) observed "${opts[$mode]}" ;;
-		esac
-	done | median)
+declare -A res
+for w in "${workloads[@]}"; do
+	for mode in "${modes[@]}"; do
+		res[$w.$mode]=$(for _ in $(seq "${HS_ROUNDS:-3}"); do
+			case $mode in
+			bare) load "$w" ;;
+			bpftrace) naive "$w" ;;
+			*) observed "$w" "${opts[$mode]}" ;;
+			esac
+		done | median)
+	done
 done
-printf '\n%-28s %12s %10s\n' "s_server handshakes" "conn/s (med)" "vs bare"
-for mode in "${modes[@]}"; do
-	printf '%-28s %12.0f %9.0f%%\n' "$mode" "${hs[$mode]}" \
-		"$(echo "${hs[$mode]} ${hs[bare]}" | awk '{ print 100 * $1 / $2 }')"
+printf '\n%-22s' "throughput (median)"
+for mode in "${modes[@]}"; do printf ' %16s' "$mode"; done
+printf '\n'
+for w in "${workloads[@]}"; do
+	case $w in *handshakes) unit="conn/s" ;; *) unit="MB/s" ;; esac
+	printf '%-22s' "$w"
+	for mode in "${modes[@]}"; do
+		printf ' %16s' "$(echo "${res[$w.$mode]} ${res[$w.bare]}" |
+			awk -v u="$unit" '{ printf "%.0f %s %3.0f%%", $1, u, 100 * $1 / $2 }')"
+	done
+	printf '\n'
 done
-[ -n "${hs[bpftrace]:-}" ] && printf 'tlsmem vs the naive bpftrace peer: %.1fx\n' \
-	"$(echo "${hs[placed]} ${hs[bpftrace]}" | awk '{ print $1 / $2 }')"
+printf 'events lost under tlsmem (default ring buffer), all rounds: %s\n' \
+	"$(awk '{ s += $1 } END { print s + 0 }' "$TMPB/lost")"
+if [ -n "${res[s_server_handshakes.bpftrace]:-}" ]; then
+	for w in "${workloads[@]}"; do
+		printf 'tlsmem vs the naive peer, %s: %.1fx\n' "$w" \
+			"$(echo "${res[$w.placed]} ${res[$w.bpftrace]}" | awk '{ print $1 / $2 }')"
+	done
+fi
 
 # The reader's ingest rate on one core, and tlsmem's memory per tracked block.
 printf '\n'
@@ -127,6 +175,7 @@ printf '\n'
 node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \
 	> "$TMPB/node.out" 2>&1 &
 nodepid=$!
+pids+=($!)
 until grep -q listening "$TMPB/node.out" 2>/dev/null; do sleep 0.05; done
 for _ in 1 2 3; do
 	"$TLSMEM" -p "$nodepid" -d 0.1 --json 2>&1 >/dev/null |

@@ -25,7 +25,7 @@ if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server
 fi
 port=$(awk '{ print $2; exit }' "$TMP/server.out")
 
-if ! start_tlsmem tlsmem -p "$server" --json; then
+if ! start_tlsmem tlsmem -p "$server" --json -v; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem.err"
 	e2e_finish
@@ -72,6 +72,23 @@ compare_out ssl_created .ssl.created "$(state_get "$state" ssl_new)"
 compare_out ssl_freed .ssl.freed "$(state_get "$state" ssl_free)"
 compare_out events_lost .events.lost 0
 compare_out complete .complete true
+# CRYPTO_zalloc goes unprobed (its blocks come from CRYPTO_malloc): the
+# caller found on the stack must still be the real one, e.g. SSL_new for
+# the SSL object itself, one per open connection; never the wrapper.
+if grep -q "CRYPTO_zalloc in .*libcrypto.*: not probed" "$TMP/tlsmem.err" &&
+   grep -q "CRYPTO_clear_free in .*libcrypto.*: not probed" "$TMP/tlsmem.err"; then
+	pass wrappers_unprobed
+else
+	fail wrappers_unprobed "CRYPTO_zalloc and CRYPTO_clear_free are probed in libcrypto"
+fi
+ssl_new_blocks=$(json_get "$json" '[.sites[] | select(.caller == "SSL_new") | .live_blocks] | add // 0')
+if [ "${ssl_new_blocks:-0}" -ge "$HOLD" ]; then
+	pass caller_ssl_new
+else
+	fail caller_ssl_new "live blocks allocated by SSL_new: ${ssl_new_blocks:-none}, expected >= $HOLD"
+fi
+check_eq caller_not_wrapper \
+	"$(json_get "$json" '[.sites[] | select(.caller | test("^CRYPTO_(zalloc|malloc)$"))] | length')" 0
 info "bytes_per_live_ssl tlsmem=$(json_get "$json" .heap.bytes_per_live_ssl)" \
 	"allocs=$(json_get "$json" .heap.allocs) frees=$(json_get "$json" .heap.frees)" \
 	"unknown_frees=$(json_get "$json" .heap.unknown_frees)" \

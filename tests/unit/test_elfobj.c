@@ -164,6 +164,53 @@ static void test_libelf_dynsym(void)
 	elf_obj__free(o);
 }
 
+/*
+ * The system's libcrypto reaches CRYPTO_malloc from CRYPTO_zalloc through a
+ * PLT stub: some `call rel32` in CRYPTO_zalloc's bytes lands on a stub the
+ * relocations name CRYPTO_malloc. A function itself is no stub.
+ */
+static void test_plt_stub_symbol(void)
+{
+	void *h = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	void *fn = h ? dlsym(h, "CRYPTO_zalloc") : NULL;
+	char path[4096] = "";
+	struct elf_obj *o = NULL;
+	const __u8 *code;
+	__u64 off, vaddr, target;
+	size_t len, i;
+	int found = 0;
+	__s32 rel;
+
+	if (!ASSERT_TRUE(fn != NULL, "dlopen libcrypto.so.3"))
+		goto out;
+	runtime_off(fn, path, sizeof(path));
+	o = elf_obj__open(path);
+	if (!ASSERT_TRUE(o != NULL, "open libcrypto") ||
+	    !ASSERT_EQ(elf_obj__func_code(o, "CRYPTO_zalloc", &off, &code, &len), 0, "zalloc") ||
+	    !ASSERT_EQ(elf_obj__vaddr_of_off(o, off, &vaddr), 0, "vaddr"))
+		goto out;
+	ASSERT_TRUE(len > 5, "zalloc has a size");
+	for (i = 0; i + 5 <= len; i++) {
+		const char *name;
+
+		if (code[i] != 0xe8)
+			continue;
+		memcpy(&rel, code + i + 1, sizeof(rel));
+		target = vaddr + i + 5 + (__u64)(__s64)rel;
+		name = elf_obj__stub_symbol(o, target);
+		found |= name && !strcmp(name, "CRYPTO_malloc");
+	}
+	ASSERT_TRUE(found, "a call in CRYPTO_zalloc reaches CRYPTO_malloc's stub");
+	ASSERT_TRUE(elf_obj__stub_symbol(o, vaddr) == NULL, "a function is not a stub");
+	ASSERT_EQ(elf_obj__off_of_vaddr(o, vaddr, &target), 0, "off_of_vaddr");
+	ASSERT_EQ(target, off, "round trip");
+	ASSERT_TRUE(elf_obj__stub_symbol(o, ~0ull) == NULL, "outside the file");
+out:
+	elf_obj__free(o);
+	if (h)
+		dlclose(h);
+}
+
 static int read_self(char **buf, size_t *len)
 {
 	FILE *f = fopen("/proc/self/exe", "rb");
@@ -281,6 +328,7 @@ static const struct test_case tests[] = {
 	TEST(test_missing_name),
 	TEST(test_version_string),
 	TEST(test_libelf_dynsym),
+	TEST(test_plt_stub_symbol),
 	TEST(test_malformed),
 	TEST(test_corrupted_images),
 };

@@ -80,7 +80,112 @@ static void test_unknown_size_or_garbage_stays(void)
 	ASSERT_EQ(place_probe(bad, sizeof(bad), 1), 0, "garbage");
 }
 
+/* Debian 12's CRYPTO_zalloc (at 0x2347a0) and CRYPTO_clear_free (at 0x2347d0) */
+static const __u8 crypto_zalloc[] = {
+	0x53, 0x48, 0x89, 0xfb, 0xe8, 0x47, 0xc5, 0xe9, 0xff, 0x48, 0x89, 0xc1,
+	0x48, 0x85, 0xc0, 0x74, 0x10, 0x48, 0x89, 0xda, 0x31, 0xf6, 0x48, 0x89,
+	0xc7, 0xe8, 0xd2, 0x12, 0xe9, 0xff, 0x48, 0x89, 0xc1, 0x48, 0x89, 0xc8,
+	0x5b, 0x31, 0xd2, 0x31, 0xc9, 0x31, 0xf6, 0x31, 0xff, 0xc3,
+};
+
+static const __u8 crypto_clear_free[] = {
+	0x48, 0x85, 0xff, 0x74, 0x43, 0x41, 0x54, 0x41, 0x89, 0xcc, 0x55, 0x48,
+	0x89, 0xd5, 0x48, 0x83, 0xec, 0x18, 0x48, 0x85, 0xf6, 0x75, 0x19, 0x48,
+	0x83, 0xc4, 0x18, 0x44, 0x89, 0xe2, 0x48, 0x89, 0xee, 0x5d, 0x41, 0x5c,
+	0xe9, 0x3f, 0xc5, 0xe9, 0xff, 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00,
+	0x48, 0x89, 0x7c, 0x24, 0x08, 0xe8, 0x06, 0x30, 0xe9, 0xff, 0x48, 0x8b,
+	0x7c, 0x24, 0x08, 0xeb, 0xd6, 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00,
+	0x31, 0xd2, 0x31, 0xc9, 0x31, 0xf6, 0x31, 0xff, 0xc3,
+};
+
+/* The PLT stubs those two branch to in that file. */
+static enum wrap_role debian_role(void *ctx, __u64 target)
+{
+	(void)ctx;
+	switch (target) {
+	case 0xd0cf0:		/* CRYPTO_malloc@plt */
+	case 0xd0d38:		/* CRYPTO_free@plt */
+		return WRAP_INNER;
+	case 0xc5a90:		/* memset@plt */
+	case 0xc7810:		/* OPENSSL_cleanse@plt */
+		return WRAP_HARMLESS;
+	default:
+		return WRAP_OTHER;
+	}
+}
+
+static enum wrap_role nothing_harmless(void *ctx, __u64 target)
+{
+	enum wrap_role r = debian_role(ctx, target);
+
+	return r == WRAP_HARMLESS ? WRAP_OTHER : r;
+}
+
+static void test_zalloc_wraps_malloc(void)
+{
+	struct wrap_info w;
+
+	ASSERT_EQ(place_wrapper(crypto_zalloc, sizeof(crypto_zalloc), 0x2347a0, debian_role, NULL,
+				&w), 0, "proven");
+	/* push rbx, then the call: the wrapper's caller is at sp + 8 + 8 */
+	ASSERT_EQ(w.depth, 8, "depth");
+	ASSERT_EQ(w.ret_off, 9, "returns after the call");
+	/* a callee that is not known to be harmless breaks the proof */
+	ASSERT_EQ(place_wrapper(crypto_zalloc, sizeof(crypto_zalloc), 0x2347a0, nothing_harmless,
+				NULL, &w), -1, "memset unknown");
+	/* nor does it hold when the size is unknown or cut short */
+	ASSERT_EQ(place_wrapper(crypto_zalloc, 0, 0x2347a0, debian_role, NULL, &w), -1, "no size");
+	ASSERT_EQ(place_wrapper(crypto_zalloc, 4, 0x2347a0, debian_role, NULL, &w), -1,
+		  "no call of the inner function");
+}
+
+static void test_clear_free_wraps_free(void)
+{
+	struct wrap_info w;
+
+	ASSERT_EQ(place_wrapper(crypto_clear_free, sizeof(crypto_clear_free), 0x2347d0,
+				debian_role, NULL, &w), 0, "proven");
+	/* the tail jump comes after a branch: where the frame is does not matter for a free */
+	ASSERT_EQ(w.depth, -1, "frame unknown");
+}
+
+static void test_wrapper_with_other_exits_is_probed(void)
+{
+	/* CRYPTO_zalloc with CRYPTO_malloc inlined (node): call *%rax */
+	static const __u8 indirect[] = { 0x53, 0x48, 0x8b, 0x05, 0, 0, 0, 0, 0xff, 0xd0, 0x5b, 0xc3 };
+	/* push rbx; call inner; call something else; pop rbx; ret */
+	static const __u8 other[] = { 0x53, 0xe8, 0xfb, 0x0c, 0x00, 0x00, 0xe8, 0x00, 0x01, 0x00, 0x00,
+				      0x5b, 0xc3 };
+	/* the same with the inner call alone */
+	static const __u8 alone[] = { 0x53, 0xe8, 0xfb, 0x0c, 0x00, 0x00, 0x5b, 0xc3 };
+	/* push rbx; push rbx; jmp inner (a tail call with a frame left: not a plain tail call) */
+	static const __u8 pushed_tail[] = { 0x53, 0x53, 0xe9, 0xfb, 0x0c, 0x00, 0x00 };
+	/* jmp inner: the inner function sees the caller itself */
+	static const __u8 tail[] = { 0xe9, 0xfb, 0x0c, 0x00, 0x00 };
+	struct wrap_info w;
+
+	ASSERT_EQ(place_wrapper(indirect, sizeof(indirect), 0x1000, debian_role, NULL, &w), -1,
+		  "indirect call");
+	/* 0x1000 + 6 + 0xcfb = 0x1d01: not the stub; rebase so the first call reaches 0xd0cf0 */
+	ASSERT_EQ(place_wrapper(other, sizeof(other), 0xd0cf0 - 0xd01, debian_role, NULL, &w), -1,
+		  "unknown callee");
+	ASSERT_EQ(place_wrapper(alone, sizeof(alone), 0xd0cf0 - 0xd01, debian_role, NULL, &w), 0,
+		  "inner alone");
+	ASSERT_EQ(w.depth, 8, "alone: depth");
+	ASSERT_EQ(w.ret_off, 6, "alone: return point");
+	ASSERT_EQ(place_wrapper(pushed_tail, sizeof(pushed_tail), 0xd0cf0 - 0xd02, debian_role, NULL,
+				&w), 0, "pushed tail");
+	ASSERT_EQ(w.depth, -1, "pushed tail: frame unknown");
+	ASSERT_EQ(place_wrapper(tail, sizeof(tail), 0xd0cf0 - 0xd00, debian_role, NULL, &w), 0,
+		  "tail call");
+	ASSERT_EQ(w.depth, 0, "tail: depth");
+	ASSERT_EQ(w.ret_off, 0, "tail: no return point");
+}
+
 static const struct test_case tests[] = {
+	TEST(test_zalloc_wraps_malloc),
+	TEST(test_clear_free_wraps_free),
+	TEST(test_wrapper_with_other_exits_is_probed),
 	TEST(test_malloc_moves_to_first_jcc),
 	TEST(test_realloc_stays_when_an_argument_is_moved),
 	TEST(test_emulated_entry_stays),
