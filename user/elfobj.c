@@ -682,3 +682,10 @@ int elf_obj__off_of_vaddr(const struct elf_obj *o, __u64 vaddr, __u64 *off)
 {
 	return o ? off_of_vaddr(o, vaddr, off) : -EINVAL;
 }
+
+const __u8 *elf_obj__bytes(const struct elf_obj *o, __u64 off, size_t len)
+{
+	if (!o || off > o->len || o->len - off < len)
+		return NULL;
+	return (const __u8 *)o->img + off;
+}

@@ -66,6 +66,9 @@ const char *elf_obj__stub_symbol(const struct elf_obj *o, __u64 vaddr);
 /* File offset of virtual address vaddr (as in the ELF headers): 0 or -ENOENT. */
 int elf_obj__off_of_vaddr(const struct elf_obj *o, __u64 vaddr, __u64 *off);
 
+/* The len bytes at file offset off (owned by o), or NULL past the end. */
+const __u8 *elf_obj__bytes(const struct elf_obj *o, __u64 off, size_t len);
+
 /* 1 if the object defines any function symbol, else 0. */
 int elf_obj__has_symbols(const struct elf_obj *o);
 

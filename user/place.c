@@ -258,3 +258,56 @@ int place_wrapper(const __u8 *code, size_t len, __u64 vaddr,
 	cs_close(&h);
 	return ok && inner ? 0 : -1;
 }
+
+/* --- thin entry points --- */
+
+bool place_entry_emulated(const __u8 *code, size_t len)
+{
+	return code && len && emulated(code, len);
+}
+
+__u64 place_callee(const __u8 *code, size_t len, __u64 vaddr)
+{
+	const __u8 *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	__u64 found = 0;
+	cs_regs rd, wr;
+	__u8 nrd, nwr;
+	cs_insn *in;
+	csh h;
+	int n;
+
+	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	for (n = 0; in && n < PREFIX_MAX && left; n++) {
+		const cs_x86 *x;
+		bool bad = false;
+
+		if (!cs_disasm_iter(h, &p, &left, &addr, in))
+			break;
+		x = &in->detail->x86;
+		if (in_group(in, CS_GRP_CALL)) {
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+				found = (__u64)x->operands[0].imm;
+			break;
+		}
+		/* a conditional branch may leave the path; the fall-through goes on */
+		if (in_group(in, CS_GRP_JUMP) && in->id != X86_INS_JMP &&
+		    x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+			continue;
+		if (in_group(in, CS_GRP_JUMP) || in_group(in, CS_GRP_RET) ||
+		    in_group(in, CS_GRP_INT) || cs_regs_access(h, in, rd, &nrd, wr, &nwr))
+			break;
+		for (__u8 i = 0; i < nwr; i++)
+			bad |= family(h, wr[i]) == 0;	/* rdi: the SSL * */
+		if (bad)
+			break;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return found;
+}

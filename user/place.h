@@ -15,6 +15,7 @@
  * the entry. Pure C over a byte buffer (capstone); no I/O.
  */
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -53,5 +54,18 @@ struct wrap_info {
 
 int place_wrapper(const __u8 *code, size_t len, __u64 vaddr,
 		  enum wrap_role (*role)(void *ctx, __u64 target), void *ctx, struct wrap_info *out);
+
+/* Whether the kernel emulates the first instruction of code. */
+bool place_entry_emulated(const __u8 *code, size_t len);
+
+/*
+ * For an SSL call whose entry would be single-stepped (SSL_read begins with
+ * `sub $0x18,%rsp`): the target of the first direct call on the path from
+ * the entry, when nothing before it writes %rdi, so the callee gets the same
+ * SSL * (SSL_read and SSL_read_ex both call ssl_read_internal). Conditional
+ * branches before it are passed by (an error path leaves early). vaddr is
+ * the function's address; returns the callee's address, or 0.
+ */
+__u64 place_callee(const __u8 *code, size_t len, __u64 vaddr);
 
 #endif /* TLSMEM_PLACE_H */

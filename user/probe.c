@@ -340,6 +340,34 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 	return 0;
 }
 
+/*
+ * An SSL call whose entry would be single-stepped, and that hands its SSL *
+ * on to an inner function whose entry is emulated: probing the inner
+ * function scopes the same work at a tenth of the cost. SSL_read and
+ * SSL_write are called per record in bulk transfers. *off is moved there.
+ */
+static bool inner_call(struct ssl_obj *obj, const struct probe_spec *spec, __u64 *off,
+		       const __u8 *code, size_t len)
+{
+	const __u8 *callee;
+	__u64 vaddr, target, toff;
+
+	if (elf_obj__vaddr_of_off(obj->elf, *off, &vaddr))
+		return false;
+	target = place_callee(code, len, vaddr);
+	if (!target || elf_obj__stub_symbol(obj->elf, target) ||
+	    elf_obj__off_of_vaddr(obj->elf, target, &toff))
+		return false;
+	callee = elf_obj__bytes(obj->elf, toff, 16);
+	if (!place_entry_emulated(callee, callee ? 16 : 0))
+		return false;
+	p_debug("%s in %s: probed in the function it calls at 0x%llx, whose entry the kernel "
+		"emulates", spec->sym, obj->path, (unsigned long long)target);
+	*off = toff;
+	obj->moved++;
+	return true;
+}
+
 /* File offset at which to probe spec's function in obj; false if obj lacks it. */
 static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_spec *spec,
 		      __u64 *off)
@@ -351,6 +379,9 @@ static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_s
 	if (elf_obj__func_code(obj->elf, spec->sym, off, &code, &len))
 		return false;
 	d = p->entry_only ? 0 : place_probe(code, len, spec->nargs);
+	if (!d && !p->entry_only && spec->enter == P_SSL_CALL && !place_entry_emulated(code, len) &&
+	    inner_call(obj, spec, off, code, len))
+		return true;
 	if (d) {
 		p_debug("%s in %s: probe at +0x%llx, the first instruction the kernel emulates",
 			spec->sym, obj->path, (unsigned long long)d);
@@ -494,6 +525,11 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	for (i = 0; i < NSPECS; i++)
 		has[i] = (!p->light || specs[i].enter == P_SSL_NEW || specs[i].enter == P_SSL_FREE) &&
 			 find_site(p, obj, &specs[i], &off[i]);
+	/* SSL_read and SSL_read_ex may both be probed in the same inner function */
+	for (i = 0; i < NSPECS; i++)
+		for (size_t j = 0; has[i] && j < i; j++)
+			if (has[j] && specs[j].enter == specs[i].enter && off[j] == off[i])
+				has[i] = false;
 	/*
 	 * Every block CRYPTO_zalloc returns comes from CRYPTO_malloc, and every
 	 * block CRYPTO_clear_free releases goes through CRYPTO_free, in most
