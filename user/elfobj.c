@@ -49,6 +49,8 @@ struct elf_obj {
 	struct symsec dynsym, symtab;
 	struct fsym *syms;
 	size_t nsyms;
+	struct nsym *nidx;	/* name index, built at the first lookup */
+	size_t nidx_cap;	/* a power of two */
 	int has_func;
 	int version_state;	/* 0: not searched yet, 1: found, -1: none */
 	char version[ELF_VERSION_MAX + 1];
@@ -404,6 +406,7 @@ void elf_obj__free(struct elf_obj *o)
 		return;
 	elf_end(o->elf);
 	free(o->syms);
+	free(o->nidx);
 	free(o->load);
 	free(o->img);
 	free(o);
@@ -411,13 +414,33 @@ void elf_obj__free(struct elf_obj *o)
 
 /* --- lookups --- */
 
-/* Looks name up in s; global or weak definitions win over local ones. */
-static int find_func(const struct elf_obj *o, const struct symsec *s, const char *name,
-		     __u64 *off, __u64 *size)
+/*
+ * Name index over both symbol sections, built at the first lookup: node's
+ * 100k+ symbols made every lookup a scan of all of them. An entry keeps the
+ * definition a scan would find: .dynsym before .symtab, global or weak
+ * before local, then the first.
+ */
+struct nsym {
+	const char *name;	/* NULL: empty slot */
+	__u64 off, size;
+	unsigned int rank;
+};
+
+static __u64 name_hash(const char *s)
 {
-	int found = -ENOENT;
+	__u64 h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (__u8)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void index_section(struct elf_obj *o, const struct symsec *s, unsigned int sec_rank)
+{
+	struct nsym *e;
 	const char *n;
 	GElf_Sym sym;
+	unsigned int rank;
 	__u64 v;
 
 	for (size_t i = 0; s->data && i < s->n; i++) {
@@ -425,20 +448,58 @@ static int find_func(const struct elf_obj *o, const struct symsec *s, const char
 		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
 			continue;
 		n = elf_strptr(o->elf, s->strndx, sym.st_name);
-		if (!n || strcmp(n, name) || off_of_vaddr(o, sym.st_value, &v))
+		if (!n || !*n || off_of_vaddr(o, sym.st_value, &v))
 			continue;
-		if (GELF_ST_BIND(sym.st_info) != STB_LOCAL) {
-			*off = v;
-			*size = sym.st_size;
-			return 0;
-		}
-		if (found) {
-			*off = v;
-			*size = sym.st_size;
-			found = 0;
+		rank = sec_rank * 2 + (GELF_ST_BIND(sym.st_info) == STB_LOCAL);
+		for (size_t h = name_hash(n) & (o->nidx_cap - 1);; h = (h + 1) & (o->nidx_cap - 1)) {
+			e = &o->nidx[h];
+			if (e->name && strcmp(e->name, n))
+				continue;
+			if (!e->name || rank < e->rank) {
+				e->name = n;
+				e->off = v;
+				e->size = sym.st_size;
+				e->rank = rank;
+			}
+			break;
 		}
 	}
-	return found;
+}
+
+static int build_name_index(struct elf_obj *o)
+{
+	size_t n = o->dynsym.n + o->symtab.n, cap = 16;
+
+	if (n > ELF_MAX_SYMS)
+		return -ENOENT;
+	while (cap < 2 * n)
+		cap *= 2;
+	o->nidx = calloc(cap, sizeof(*o->nidx));
+	if (!o->nidx)
+		return -ENOMEM;
+	o->nidx_cap = cap;
+	index_section(o, &o->dynsym, 0);
+	index_section(o, &o->symtab, 1);
+	return 0;
+}
+
+static int lookup_func(const struct elf_obj *o, const char *name, __u64 *off, __u64 *size)
+{
+	struct elf_obj *m = (struct elf_obj *)o;	/* the index is a cache, not o's value */
+
+	if (!o->nidx && build_name_index(m))
+		return -ENOENT;
+	for (size_t h = name_hash(name) & (o->nidx_cap - 1);; h = (h + 1) & (o->nidx_cap - 1)) {
+		const struct nsym *e = &o->nidx[h];
+
+		if (!e->name)
+			return -ENOENT;
+		if (!strcmp(e->name, name)) {
+			*off = e->off;
+			*size = e->size;
+			return 0;
+		}
+	}
 }
 
 int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off)
@@ -447,9 +508,7 @@ int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off)
 
 	if (!o || !name)
 		return -EINVAL;
-	if (!find_func(o, &o->dynsym, name, off, &size))
-		return 0;
-	return find_func(o, &o->symtab, name, off, &size);
+	return lookup_func(o, name, off, &size);
 }
 
 int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
@@ -460,9 +519,7 @@ int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
 
 	if (!o || !name)
 		return -EINVAL;
-	err = find_func(o, &o->dynsym, name, off, &size);
-	if (err)
-		err = find_func(o, &o->symtab, name, off, &size);
+	err = lookup_func(o, name, off, &size);
 	if (err)
 		return err;
 	if (*off >= o->len)
