@@ -19,12 +19,14 @@
 #include <unistd.h>
 
 #include "elfobj.h"
-#include "fileio.h"
 
 #define ELF_MAX_BYTES		(1ull << 30)
 #define ELF_MAX_SYMS		(4u << 20)	/* node has ~185k */
 #define ELF_VERSION_MAX		64
 #define SYM_WALK_BACK		64		/* nested symbols checked per lookup */
+#define ELF_CODE_MAX		(256u << 10)	/* function bytes handed out at most */
+#define SCAN_CHUNK		(1u << 20)	/* read-only data searched per read */
+#define SCAN_OVERLAP		128		/* bytes a match may run past a chunk */
 
 struct fsym {
 	__u64 off;		/* file offset of the first byte */
@@ -40,8 +42,16 @@ struct symsec {
 	size_t strndx;
 };
 
+/* Bytes read from the file on demand, kept until the object is freed. */
+struct chunk {
+	struct chunk *next;
+	__u8 data[];
+};
+
 struct elf_obj {
-	char *img;
+	char *img;		/* in-memory image (elf_obj__open_mem), or NULL */
+	int fd;			/* the file, read on demand (elf_obj__open), or -1 */
+	struct chunk *chunks;
 	size_t len;
 	Elf *elf;
 	GElf_Phdr *load;	/* PT_LOAD headers */
@@ -52,6 +62,7 @@ struct elf_obj {
 	struct nsym *nidx;	/* name index, built at the first lookup */
 	size_t nidx_cap;	/* a power of two */
 	int has_func;
+	int table_state;	/* 0: not built yet, 1: built, -1: failed */
 	int version_state;	/* 0: not searched yet, 1: found, -1: none */
 	char version[ELF_VERSION_MAX + 1];
 };
@@ -89,17 +100,52 @@ out:
 	return fd;
 }
 
-static int read_file(const char *path, char **img, size_t *len)
+/*
+ * len bytes at file offset off, copied into buf: from the image, or read
+ * from the file. 0, or -EIO when the file is shorter (it may have changed).
+ */
+static int copy_out(const struct elf_obj *o, __u64 off, size_t len, void *buf)
 {
-	struct stat st;
-	int fd, err;
+	size_t got = 0;
+	ssize_t r;
 
-	fd = open_regular(path, &st);
-	if (fd < 0)
-		return fd;
-	err = read_fd_all(fd, (size_t)st.st_size, ELF_MAX_BYTES, img, len);
-	close(fd);
-	return err;
+	if (off > o->len || o->len - off < len)
+		return -EIO;
+	if (o->img) {
+		memcpy(buf, o->img + off, len);
+		return 0;
+	}
+	while (got < len) {
+		r = pread(o->fd, (char *)buf + got, len - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* len bytes at file offset off, owned by o until elf_obj__free; NULL if out of the file. */
+static const __u8 *raw_at(const struct elf_obj *o, __u64 off, size_t len)
+{
+	struct elf_obj *m = (struct elf_obj *)o;	/* chunks are a cache, not o's value */
+	struct chunk *c;
+
+	if (off > o->len || o->len - off < len)
+		return NULL;
+	if (o->img)
+		return (const __u8 *)o->img + off;
+	c = malloc(sizeof(*c) + (len ? len : 1));
+	if (!c)
+		return NULL;
+	if (copy_out(o, off, len, c->data)) {
+		free(c);
+		return NULL;
+	}
+	c->next = m->chunks;
+	m->chunks = c;
+	return c->data;
 }
 
 /* --- address conversion --- */
@@ -330,7 +376,7 @@ static int parse(struct elf_obj *o)
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOEXEC;
-	o->elf = elf_memory(o->img, o->len);
+	o->elf = o->img ? elf_memory(o->img, o->len) : elf_begin(o->fd, ELF_C_READ, NULL);
 	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF || !gelf_getehdr(o->elf, &eh))
 		return -ENOEXEC;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
@@ -339,11 +385,11 @@ static int parse(struct elf_obj *o)
 	if (err)
 		return err;
 	find_symsecs(o);
-	return build_table(o);
+	return 0;
 }
 
-/* Takes ownership of img, also on failure. */
-static struct elf_obj *take_image(char *img, size_t len)
+/* Takes ownership of img or fd (one of them), also on failure. */
+static struct elf_obj *take(char *img, int fd, size_t len)
 {
 	struct elf_obj *o;
 	int err;
@@ -351,10 +397,13 @@ static struct elf_obj *take_image(char *img, size_t len)
 	o = calloc(1, sizeof(*o));
 	if (!o) {
 		free(img);
+		if (fd >= 0)
+			close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
 	o->img = img;
+	o->fd = fd;
 	o->len = len;
 	err = parse(o);
 	if (err) {
@@ -365,18 +414,27 @@ static struct elf_obj *take_image(char *img, size_t len)
 	return o;
 }
 
+/*
+ * The file is read on demand (libelf's ELF_C_READ, and pread for code and
+ * read-only data), not whole: node's executable is 100 MB, of which looking
+ * up a few functions needs the symbol tables and a few hundred bytes.
+ */
 struct elf_obj *elf_obj__open(const char *path)
 {
-	char *img = NULL;
-	size_t len = 0;
-	int err;
+	struct stat st;
+	int fd;
 
-	err = read_file(path, &img, &len);
-	if (err) {
-		errno = -err;
+	fd = open_regular(path, &st);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
-	return take_image(img, len);
+	if ((__u64)st.st_size > ELF_MAX_BYTES) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	return take(NULL, fd, (size_t)st.st_size);
 }
 
 struct elf_obj *elf_obj__open_mem(const void *buf, size_t len)
@@ -397,7 +455,7 @@ struct elf_obj *elf_obj__open_mem(const void *buf, size_t len)
 		return NULL;
 	}
 	memcpy(img, buf, len);
-	return take_image(img, len);
+	return take(img, -1, len);
 }
 
 void elf_obj__free(struct elf_obj *o)
@@ -409,6 +467,14 @@ void elf_obj__free(struct elf_obj *o)
 	free(o->nidx);
 	free(o->load);
 	free(o->img);
+	if (o->fd >= 0)
+		close(o->fd);
+	while (o->chunks) {
+		struct chunk *c = o->chunks;
+
+		o->chunks = c->next;
+		free(c);
+	}
 	free(o);
 }
 
@@ -524,15 +590,26 @@ int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
 		return err;
 	if (*off >= o->len)
 		return -ENOENT;
-	*code = (const __u8 *)o->img + *off;
-	*len = size && size <= o->len - *off ? (size_t)size : 0;
-	return 0;
+	*len = size && size <= o->len - *off && size <= ELF_CODE_MAX ? (size_t)size : 0;
+	*code = raw_at(o, *off, *len);
+	return *code ? 0 : -EIO;
+}
+
+/* The address-ordered table, built at the first need: attaching needs names only. */
+static void need_table(const struct elf_obj *o)
+{
+	struct elf_obj *m = (struct elf_obj *)o;	/* the table is a cache, not o's value */
+
+	if (!o->table_state)
+		m->table_state = build_table(m) ? -1 : 1;
 }
 
 const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta)
 {
 	size_t lo = 0, hi, mid;
 
+	if (o)
+		need_table(o);
 	if (!o || !o->nsyms || off < o->syms[0].off)
 		return NULL;
 	hi = o->nsyms;			/* last entry with start <= off */
@@ -561,6 +638,8 @@ const char *elf_obj__symbolize(const struct elf_obj *o, __u64 off, __u64 *delta)
 
 int elf_obj__has_symbols(const struct elf_obj *o)
 {
+	if (o)
+		need_table(o);
 	return o && o->has_func;
 }
 
@@ -586,60 +665,80 @@ static int looks_like_version(const char *p, const char *end)
 	return d > p && end - d >= 2 && d[0] == '.' && is_digit(d[1]);
 }
 
-/*
- * Finds marker in [base, end), followed by "d.d" when versioned. A match at
- * the start of a string (after a NUL) wins: "enable OpenSSL 3.0 legacy
- * provider" is help text. Returns that match, or NULL after noting the first
- * other match in *any.
- */
-static const char *find_marked(const char *base, const char *end, const char *marker,
-			       int versioned, const char **any)
-{
-	size_t mlen = strlen(marker);
-	const char *p = base, *q;
+#define NO_HIT	UINT64_MAX
 
-	while (p < end && (q = memmem(p, (size_t)(end - p), marker, mlen))) {
-		if (!versioned || looks_like_version(q + mlen, end)) {
-			if (q == base || q[-1] == '\0')
-				return q;
-			if (!*any)
-				*any = q;
+/*
+ * Searches [sec_off, sec_off + size) of the file for marker, followed by
+ * "d.d" when versioned, in chunks read one at a time. A match at the start
+ * of a string (after a NUL) wins: "enable OpenSSL 3.0 legacy provider" is
+ * help text. Returns that match's file offset, or NO_HIT after noting the
+ * first other match in *any.
+ */
+static __u64 find_marked(const struct elf_obj *o, __u64 sec_off, __u64 size, const char *marker,
+			 int versioned, __u64 *any, char *buf)
+{
+	size_t mlen = strlen(marker), n, lead;
+	const char *start, *q, *p, *stop, *end;
+
+	for (__u64 pos = 0; pos < size; pos += SCAN_CHUNK) {
+		lead = pos ? 1 : 0;		/* the byte before, for the NUL test */
+		n = size - pos < SCAN_CHUNK + SCAN_OVERLAP ? (size_t)(size - pos) :
+			SCAN_CHUNK + SCAN_OVERLAP;
+		if (copy_out(o, sec_off + pos - lead, n + lead, buf))
+			return NO_HIT;
+		start = buf + lead;
+		end = start + n;
+		stop = start + (n < SCAN_CHUNK ? n : SCAN_CHUNK);	/* matches start here */
+		for (p = start; p < stop && (q = memmem(p, (size_t)(end - p), marker, mlen)); p = q + 1) {
+			if (q >= stop)
+				break;
+			if (versioned && !looks_like_version(q + mlen, end))
+				continue;
+			if ((q == start && !pos) || (q > buf && q[-1] == '\0'))
+				return sec_off + pos + (__u64)(q - start);
+			if (*any == NO_HIT)
+				*any = sec_off + pos + (__u64)(q - start);
 		}
-		p = q + 1;
 	}
-	return NULL;
+	return NO_HIT;
 }
 
 /* Searches the allocated, non-executable PROGBITS sections (.rodata ...). */
-static const char *search_rodata(const struct elf_obj *o, const char *marker, int versioned)
+static __u64 search_rodata(const struct elf_obj *o, const char *marker, int versioned)
 {
-	const char *hit = NULL, *any = NULL, *base;
+	__u64 hit = NO_HIT, any = NO_HIT;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
+	char *buf = malloc(SCAN_CHUNK + SCAN_OVERLAP + 1);
 
-	while (!hit && (scn = elf_nextscn(o->elf, scn))) {
+	if (!buf)
+		return NO_HIT;
+	while (hit == NO_HIT && (scn = elf_nextscn(o->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
 		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
 			continue;
 		if (sh.sh_offset > o->len || o->len - sh.sh_offset < sh.sh_size)
 			continue;
-		base = o->img + sh.sh_offset;
-		hit = find_marked(base, base + sh.sh_size, marker, versioned, &any);
+		hit = find_marked(o, sh.sh_offset, sh.sh_size, marker, versioned, &any, buf);
 	}
-	return hit ? hit : any;
+	free(buf);
+	return hit != NO_HIT ? hit : any;
 }
 
 int elf_obj__has_rodata_string(const struct elf_obj *o, const char *s)
 {
-	return o && s && search_rodata(o, s, 0) != NULL;
+	return o && s && search_rodata(o, s, 0) != NO_HIT;
 }
 
-static void set_version(struct elf_obj *o, const char *s)
+static void set_version(struct elf_obj *o, __u64 off)
 {
-	size_t n = 0;
-	const char *end = o->img + o->len;
+	char s[ELF_VERSION_MAX];
+	size_t n = 0, avail = o->len - off < ELF_VERSION_MAX ? (size_t)(o->len - off) :
+		ELF_VERSION_MAX;
 
-	while (n < ELF_VERSION_MAX && s + n < end && is_print(s[n])) {
+	if (copy_out(o, off, avail, s))
+		avail = 0;
+	while (n < avail && is_print(s[n])) {
 		o->version[n] = s[n];
 		n++;
 	}
@@ -648,16 +747,16 @@ static void set_version(struct elf_obj *o, const char *s)
 
 static int find_version(struct elf_obj *o)
 {
-	const char *s;
+	__u64 at;
 
-	s = search_rodata(o, "OpenSSL ", 1);
-	if (!s)
-		s = search_rodata(o, "LibreSSL ", 1);
-	if (s) {
-		set_version(o, s);
+	at = search_rodata(o, "OpenSSL ", 1);
+	if (at == NO_HIT)
+		at = search_rodata(o, "LibreSSL ", 1);
+	if (at != NO_HIT) {
+		set_version(o, at);
 		return 1;
 	}
-	if (search_rodata(o, "BoringSSL", 0)) {
+	if (search_rodata(o, "BoringSSL", 0) != NO_HIT) {
 		strcpy(o->version, "BoringSSL");
 		return 1;
 	}
@@ -718,9 +817,11 @@ const char *elf_obj__stub_symbol(const struct elf_obj *o, __u64 vaddr)
 	__u64 off, at = vaddr;
 	__s32 disp;
 
-	if (!o || off_of_vaddr(o, vaddr, &off) || o->len - off < 16)
+	if (!o || off_of_vaddr(o, vaddr, &off))
 		return NULL;
-	c = (const __u8 *)o->img + off;
+	c = raw_at(o, off, 16);
+	if (!c)
+		return NULL;
 	if (!memcmp(c, endbr64, sizeof(endbr64))) {
 		c += sizeof(endbr64);
 		at += sizeof(endbr64);
@@ -742,7 +843,5 @@ int elf_obj__off_of_vaddr(const struct elf_obj *o, __u64 vaddr, __u64 *off)
 
 const __u8 *elf_obj__bytes(const struct elf_obj *o, __u64 off, size_t len)
 {
-	if (!o || off > o->len || o->len - off < len)
-		return NULL;
-	return (const __u8 *)o->img + off;
+	return o ? raw_at(o, off, len) : NULL;
 }

@@ -13,6 +13,12 @@ static bool buffered;
 static char *kept[LOG_KEEP];
 static int nkept;
 static char last[1100];
+static __thread bool muted;
+
+void log_mute_thread(bool on)
+{
+	muted = on;
+}
 
 static void emit(const char *level, const char *fmt, va_list ap)
 {
@@ -39,7 +45,7 @@ void name(const char *fmt, ...)				\
 {							\
 	va_list ap;					\
 							\
-	if (verbosity < (min))				\
+	if (verbosity < (min) || muted)			\
 		return;					\
 	va_start(ap, fmt);				\
 	emit(level, fmt, ap);				\

@@ -16,6 +16,8 @@ void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* While buffered (the live view owns the terminal) messages are kept and replayed later. */
 void log_set_buffered(bool on);
+/* Drops every message of the calling thread while on (work tried ahead of its turn). */
+void log_mute_thread(bool on);
 /* The newest message, for a status line; "" if none. */
 const char *log_last(void);
 

@@ -105,6 +105,15 @@ static void check_version(const struct elf_obj *o)
 		broken("elf_obj__openssl_version: the cached answer changed");
 }
 
+/* A PLT stub lookup at any address: a name or NULL, never a read outside the file. */
+static void check_stub(const struct elf_obj *o, __u64 vaddr)
+{
+	const char *name = elf_obj__stub_symbol(o, vaddr);
+
+	if (name)
+		touch_str(name);
+}
+
 /* Offsets worth symbolizing: the ends of the file, and one the input picks. */
 static void check_offsets(const struct elf_obj *o, const uint8_t *data, size_t size)
 {
@@ -119,6 +128,8 @@ static void check_offsets(const struct elf_obj *o, const uint8_t *data, size_t s
 		memcpy(&picked, data + size - sizeof(picked), sizeof(picked));
 		check_symbolize(o, picked);
 		check_symbolize(o, picked % size);
+		check_stub(o, picked);
+		check_stub(o, picked % size);
 	}
 }
 
