@@ -9,6 +9,8 @@
  * failed" and "holding H", and waits for SIGTERM/SIGINT, or for EOF on stdin
  * when stdin is a pipe, socket or terminal (/dev/null, which a shell gives
  * background jobs, is not watched), before closing the held connections.
+ * SIGUSR1 meanwhile makes one more exchange on every held connection and
+ * prints "exchanged N".
  *
  * --demo runs until SIGTERM/SIGINT: about --rate short connections a second,
  * and one more held-open connection every --grow-every seconds up to --hold.
@@ -232,6 +234,17 @@ static int stdin_watchable(void)
 	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(STDIN_FILENO);
 }
 
+/* SIGUSR1 while holding: one more exchange on every held connection. */
+static void exchange_held(void)
+{
+	int ok = 0;
+
+	for (int i = 0; i < opts.hold; i++)
+		ok += helds[i].ssl && exchange(helds[i].ssl) == 0;
+	printf("exchanged %d\n", ok);
+	fflush(stdout);
+}
+
 /* Waits up to timeout_ms (-1: forever) for a stop signal or EOF on stdin. */
 static int wait_stop(int sfd, int watch_stdin, int timeout_ms)
 {
@@ -239,14 +252,20 @@ static int wait_stop(int sfd, int watch_stdin, int timeout_ms)
 		{ .fd = sfd, .events = POLLIN },
 		{ .fd = watch_stdin ? STDIN_FILENO : -1, .events = POLLIN },
 	};
+	struct signalfd_siginfo si;
 	char buf[512];
 	int n;
 
 	n = poll(pfd, 2, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
-	if (pfd[0].revents)
+	if (pfd[0].revents) {
+		if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
+			exchange_held();
+			return 0;
+		}
 		return 1;
+	}
 	if (pfd[1].revents && read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
 		return 1;
 	return 0;
@@ -401,7 +420,7 @@ static int parse_opts(int argc, char **argv)
 	return 0;
 }
 
-/* Blocks SIGINT/SIGTERM in every thread; they are read from a signalfd. */
+/* Blocks SIGINT/SIGTERM/SIGUSR1 in every thread; they are read from a signalfd. */
 static int stop_signal_fd(void)
 {
 	sigset_t set;
@@ -409,6 +428,7 @@ static int stop_signal_fd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Connections opened before attach are adopted when they next read or write:
+# gt_server's threads sit in SSL_read, so the first call tlsmem can see on
+# them is the SSL_write (then SSL_read) of one more echo, which the client
+# makes on SIGUSR1. Where SSL_read/SSL_write are probed in the function
+# they call (their own entry would be single-stepped), that function must
+# receive the same SSL *. No connection is created or closed meanwhile.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+HOLD=40
+
+e2e_require
+gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
+
+spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" \
+	--state "$TMP/state"
+server=$LAST_PID
+if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
+	fail setup "gt_server did not start"
+	dump "$TMP/server.err"
+	e2e_finish
+fi
+port=$(awk '{ print $2; exit }' "$TMP/server.out")
+
+spawn client "$TLS_CLIENT" --port "$port" --conns $HOLD --threads 4 --hold $HOLD --bytes 100
+client=$LAST_PID
+if ! wait_for_line "$TMP/client.out" '^holding ' 60 "$client"; then
+	fail setup "tls_client did not open its connections"
+	dump "$TMP/client.out" "$TMP/client.err"
+	e2e_finish
+fi
+check_eq client_holding "$(grep '^holding ' "$TMP/client.out")" "holding $HOLD"
+
+if ! start_tlsmem tlsmem -p "$server" --json -v; then
+	fail attach "no 'tlsmem: attached' line within 60 s"
+	dump "$TMP/tlsmem.err"
+	e2e_finish
+fi
+tlsmem=$LAST_PID
+pass attach
+
+kill -USR1 "$client"
+if ! wait_for_line "$TMP/client.out" '^exchanged ' 30 "$client"; then
+	fail exchange "tls_client did not exchange on its held connections"
+	dump "$TMP/client.out" "$TMP/client.err"
+fi
+check_eq client_exchanged "$(grep '^exchanged ' "$TMP/client.out")" "exchanged $HOLD"
+sleep 0.5			# the reader drains every 10 ms; the echo is done
+stop_tlsmem "$tlsmem"
+check_eq tlsmem_exit "$WAIT_RC" 0
+json=$TMP/tlsmem.out
+compare_out ssl_adopted .ssl.adopted $HOLD
+compare_out ssl_live .ssl.live $HOLD
+compare_out ssl_created .ssl.created 0
+compare_out ssl_freed .ssl.freed 0
+# say where SSL_read/SSL_write were probed: a moved probe is what this covers
+info "$(grep -E 'SSL_(read|write)' "$TMP/tlsmem.err" | sed 's/^tlsmem: debug: //' | head -2)"
+kill "$client" 2>/dev/null
+e2e_finish
