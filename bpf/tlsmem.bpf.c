@@ -31,7 +31,6 @@ struct tstate {
 	__u64 old_ptr;		/* realloc: block passed in */
 	__u64 size;
 	__u64 file;
-	__u64 caller;
 	__u64 ssl;		/* SSL * of the outermost SSL call */
 	__u64 ssl_sp;		/* stack pointer at that call */
 	__s32 line;
@@ -150,7 +149,9 @@ static __always_inline void fill_hdr(struct tlsmem_hdr *h, __u16 kind, __u16 fla
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	h->ts_ns = bpf_ktime_get_ns();
+	/* a free's time is not needed: user space keeps its own clock */
+	h->ts_ns = kind == TLSMEM_EV_FREE || kind == TLSMEM_EV_REALLOC_ENTER ? 0 :
+		   bpf_ktime_get_ns();
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
 	h->kind = kind;
@@ -193,19 +194,28 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
 	}
 }
 
-/* Called from an unprobed wrapper: the caller is the wrapper's caller. */
-static __always_inline void unwrap_caller(struct pt_regs *ctx, struct tstate *t, __u64 sp)
+/*
+ * At a return probe the kernel has put the original return address in the
+ * IP: that is the caller, with no read of the stack (bpf_probe_read_user
+ * costs more than the rest of the program). When the caller is an unprobed
+ * wrapper (slot cookie - 1 of this probe), the wrapper's own caller is still
+ * on its frame, depth bytes above the stack pointer after the return.
+ */
+static __always_inline __u64 caller_of(struct pt_regs *ctx, struct tstate *t)
 {
+	__u64 caller = PT_REGS_IP(ctx), outer = 0;
 	__u32 slot = (__u32)bpf_get_attach_cookie(ctx);
 	struct wrap *w;
 
-	if (!slot--)
-		return;
+	if (!slot-- || t->fn != TLSMEM_FN_MALLOC)
+		return caller;
 	w = bpf_map_lookup_elem(&wraps, &slot);
-	if (!w || !w->ret || w->ret != t->caller || w->depth > 4096)
-		return;
-	bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)(sp + 8 + w->depth));
+	if (!w || !w->ret || w->ret != caller || w->depth > 4096)
+		return caller;
+	if (bpf_probe_read_user(&outer, sizeof(outer), (void *)(PT_REGS_SP(ctx) + w->depth)))
+		return caller;
 	t->fn = TLSMEM_FN_ZALLOC;
+	return outer;
 }
 
 static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 old_ptr,
@@ -225,20 +235,17 @@ static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn,
 	t->size = size;
 	t->file = file;
 	t->line = line;
-	t->caller = 0;
-	bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)sp);
-	if (fn == TLSMEM_FN_MALLOC)
-		unwrap_caller(ctx, t, sp);
 	/* the old block leaves the table before another thread can get its address */
 	if (old_ptr && (fn == TLSMEM_FN_REALLOC || fn == TLSMEM_FN_CLEAR_REALLOC))
 		emit_short(TLSMEM_EV_REALLOC_ENTER, 0, 0, old_ptr, t->ssl);
 	return 0;
 }
 
-static __always_inline int alloc_exit(__u64 ret)
+static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
 	struct tstate *t = tstate_get();
 	struct tlsmem_alloc *e;
+	__u64 caller;
 	__u16 kind;
 
 	if (!t || !t->depth)
@@ -249,6 +256,7 @@ static __always_inline int alloc_exit(__u64 ret)
 		TLSMEM_EV_REALLOC : TLSMEM_EV_ALLOC;
 	if (kind == TLSMEM_EV_ALLOC && !ret)
 		return 0;	/* failed allocation: nothing to account */
+	caller = caller_of(ctx, t);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop();
@@ -259,7 +267,7 @@ static __always_inline int alloc_exit(__u64 ret)
 	e->old_ptr = t->old_ptr;
 	e->size = t->size;
 	e->file = t->file;
-	e->caller = t->caller;
+	e->caller = caller;
 	e->ssl = t->ssl_depth ? t->ssl : 0;
 	e->line = t->line;
 	e->pad = 0;
@@ -396,7 +404,7 @@ int BPF_KPROBE(openssl_realloc_enter, __u64 ptr, __u64 size)
 SEC("uretprobe")
 int BPF_KRETPROBE(crypto_alloc_exit, __u64 ret)
 {
-	return alloc_exit(ret);
+	return alloc_exit(ctx, ret);
 }
 
 SEC("uprobe")

@@ -44,7 +44,7 @@ enum tlsmem_func {
 };
 
 struct tlsmem_hdr {
-	__u64 ts_ns;			/* bpf_ktime_get_ns() */
+	__u64 ts_ns;			/* bpf_ktime_get_ns(); 0 for FREE and REALLOC_ENTER */
 	__u32 pid;			/* tgid */
 	__u32 tid;
 	__u16 kind;			/* enum tlsmem_kind */

@@ -573,6 +573,12 @@ int model__feed(struct model *m, const void *rec, size_t size)
 	}
 }
 
+void model__advance_clock(struct model *m, __u64 now_ns)
+{
+	if (now_ns > m->t.last_ts_ns)
+		m->t.last_ts_ns = now_ns;
+}
+
 void model__totals(const struct model *m, struct model_totals *out)
 {
 	*out = m->t;

@@ -66,6 +66,11 @@ void model__free(struct model *m);	/* NULL-safe */
 int model__feed(struct model *m, const void *rec, size_t size);
 
 void model__totals(const struct model *m, struct model_totals *out);
+/*
+ * Moves last_ts_ns on to now_ns (CLOCK_MONOTONIC, the BPF side's clock) if
+ * it is behind: frees carry no time, so quiet stretches still age blocks.
+ */
+void model__advance_clock(struct model *m, __u64 now_ns);
 /* Number of site ids seen so far; ids are < this. */
 __u32 model__nsites(const struct model *m);
 /* Copy of the figures of one site; zeroes for an id never used. */

@@ -323,7 +323,7 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 		for (id = P_MALLOC; id <= P_OSSL_REALLOC; id++) {
 			for (i = 0, n = 0; i < NSPECS; i++)
 				if (has[i] && (int)prog_for(i, pass, nested_free) == id) {
-					cookies[n] = pass ? cookie[i] : 0;
+					cookies[n] = cookie[i];
 					offs[n++] = off[i];
 				}
 			if (!n)
@@ -568,7 +568,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 			if (!has[i] || id == P_NONE)
 				continue;
 			err = attach_one(p, pid, obj->attach_path, obj->path, specs[i].sym, off[i],
-					 id, !pass, pass ? cookie[i] : 0);
+					 id, !pass, cookie[i]);
 			if (err)
 				return err;
 			obj->nprobes++;

@@ -506,6 +506,7 @@ static bool tick(struct session *s)
 	__u64 rss, sum = 0, socks = 0, n;
 
 	probe__resolve_wraps(s->probe);
+	model__advance_clock(s->m, now_ns());
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
 

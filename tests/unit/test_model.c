@@ -121,14 +121,22 @@ static struct tlsmem_short short_ev(__u16 kind, __u32 pid, __u32 tid, __u64 ptr,
 	return (struct tlsmem_short){ .h = hdr(kind, pid, tid, flags, aux), .ptr = ptr, .ssl = ssl };
 }
 
+/* Frees and realloc entries carry no time, as the BPF side sends them. */
 static struct tlsmem_short free_ev(__u32 pid, __u32 tid, __u64 ptr)
 {
-	return short_ev(TLSMEM_EV_FREE, pid, tid, ptr, 0, 0, TLSMEM_FN_FREE);
+	struct tlsmem_short e = short_ev(TLSMEM_EV_FREE, pid, tid, ptr, 0, 0, TLSMEM_FN_FREE);
+
+	e.h.ts_ns = 0;
+	return e;
 }
 
 static struct tlsmem_short enter_ev(__u32 pid, __u32 tid, __u64 ptr)
 {
-	return short_ev(TLSMEM_EV_REALLOC_ENTER, pid, tid, ptr, 0, 0, TLSMEM_FN_REALLOC);
+	struct tlsmem_short e = short_ev(TLSMEM_EV_REALLOC_ENTER, pid, tid, ptr, 0, 0,
+					 TLSMEM_FN_REALLOC);
+
+	e.h.ts_ns = 0;
+	return e;
 }
 
 static struct tlsmem_short ssl_new_ev(__u32 pid, __u32 tid, __u64 ssl)
@@ -299,6 +307,11 @@ static void test_malloc_free_totals(void)
 
 	feed_s(f.m, free_ev(PID, TID, 0x1000));
 	t = tot(f.m);
+	ASSERT_EQ(t.last_ts_ns, a1.h.ts_ns + 20, "a free carries no time");
+	model__advance_clock(f.m, t.last_ts_ns - 1);
+	ASSERT_EQ(tot(f.m).last_ts_ns, t.last_ts_ns, "the clock never goes back");
+	model__advance_clock(f.m, t.last_ts_ns + 5000);
+	ASSERT_EQ(tot(f.m).last_ts_ns, t.last_ts_ns + 5000, "the clock moves on between records");
 	ASSERT_EQ(t.live_bytes, 250, "live_bytes after a free");
 	ASSERT_EQ(t.live_blocks, 2, "live_blocks after a free");
 	ASSERT_EQ(t.allocs, 3, "allocs after a free");
@@ -1485,7 +1498,8 @@ static void sim_feed(struct sim *s, const void *rec, size_t size)
 		s->failed = true;
 	}
 	s->records++;
-	s->last_ts = h->ts_ns;
+	if (h->ts_ns > s->last_ts)
+		s->last_ts = h->ts_ns;	/* frees carry no time */
 }
 
 static __u32 sim_site(struct sim *s, int pid, const struct src *src)
