@@ -30,10 +30,16 @@ median()
 	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-declare -A med opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes"
+declare -A med pair opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes"
 	[--light]="--light" [--empty-programs]="--empty-programs")
+for _ in $(seq "$ROUNDS"); do
+	for mode in bare --empty-programs placed --entry-probes; do
+		pair[$mode]+="$(round "${opts[$mode]}") "
+	done
+done
 for mode in bare --empty-programs placed --entry-probes; do
-	med[$mode]=$(for _ in $(seq "$ROUNDS"); do round "${opts[$mode]}"; done | median)
+	# shellcheck disable=SC2086
+	med[$mode]=$(printf '%s\n' ${pair[$mode]} | median)
 done
 printf '%-28s %12s %10s\n' "OPENSSL_malloc+free pair" "ns (median)" "vs bare"
 for mode in bare --empty-programs placed --entry-probes; do
@@ -136,16 +142,23 @@ END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
 
 modes=(bare --empty-programs placed --light)
 command -v bpftrace >/dev/null && modes+=(bpftrace)
-declare -A res
+# Rounds go through every mode in turn, so that the machine's drifts in
+# load fall on all of them alike; each figure is the median of its rounds.
+declare -A res runs
 for w in "${workloads[@]}"; do
-	for mode in "${modes[@]}"; do
-		res[$w.$mode]=$(for _ in $(seq "${HS_ROUNDS:-3}"); do
+	for _ in $(seq "${HS_ROUNDS:-3}"); do
+		for mode in "${modes[@]}"; do
 			case $mode in
-			bare) load "$w" ;;
-			bpftrace) naive "$w" ;;
-			*) observed "$w" "${opts[$mode]}" ;;
+			bare) v=$(load "$w") ;;
+			bpftrace) v=$(naive "$w") ;;
+			*) v=$(observed "$w" "${opts[$mode]}") ;;
 			esac
-		done | median)
+			runs[$w.$mode]+="$v "
+		done
+	done
+	for mode in "${modes[@]}"; do
+		# shellcheck disable=SC2086
+		res[$w.$mode]=$(printf '%s\n' ${runs[$w.$mode]} | median)
 	done
 done
 printf '\n%-22s' "throughput (median)"
