@@ -91,7 +91,7 @@ declare -A work=(
 	[s_server_handshakes]="$srv_hs|churn $base $SECS 1"
 	[s_server_bulk_get]="$srv_www|get $((base + 1)) $SECS 1 big.bin"
 	[gt_server_handshakes]="$srv_gt|churn $gt_port $SECS 2"
-	[gt_server_bulk_echo]="$srv_gt|echo $gt_port $SECS 1"
+	[gt_server_bulk_echo]="$srv_gt|echo $gt_port $SECS 2"
 )
 workloads=(s_server_handshakes gt_server_handshakes s_server_bulk_get gt_server_bulk_echo)
 
