@@ -204,10 +204,13 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
 static __always_inline __u64 caller_of(struct pt_regs *ctx, struct tstate *t)
 {
 	__u64 caller = PT_REGS_IP(ctx), outer = 0;
-	__u32 slot = (__u32)bpf_get_attach_cookie(ctx);
 	struct wrap *w;
+	__u32 slot;
 
-	if (!slot-- || t->fn != TLSMEM_FN_MALLOC)
+	if (t->fn != TLSMEM_FN_MALLOC)
+		return caller;
+	slot = (__u32)bpf_get_attach_cookie(ctx);
+	if (!slot--)
 		return caller;
 	w = bpf_map_lookup_elem(&wraps, &slot);
 	if (!w || !w->ret || w->ret != caller || w->depth > 4096)
