@@ -256,6 +256,25 @@ request_state()
 	wait_for_state_seq "$2" "${seq:-0}" 10
 }
 
+# start_gt_server NAME STATE_FILE ARG...: gt_server on an ephemeral port with
+# extra ARGs; sets GT_PID and GT_PORT once it listens (10 s at most). On
+# failure it fails "setup" with the server's stderr and ends the test.
+start_gt_server()
+{
+	local name=$1 state=$2
+
+	shift 2
+	spawn "$name" "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" \
+		--state "$state" "$@"
+	GT_PID=$LAST_PID
+	if ! wait_for_line "$TMP/$name.out" '^listening [0-9]+ pid [0-9]+$' 10 "$GT_PID"; then
+		fail setup "gt_server did not start"
+		dump "$TMP/$name.err"
+		e2e_finish
+	fi
+	GT_PORT=$(awk '{ print $2; exit }' "$TMP/$name.out")
+}
+
 # start_tlsmem NAME ARG...: spawns tlsmem and waits (60 s at most) for its
 # "tlsmem: attached" line on stderr. Sets LAST_PID and ATTACH_S. Returns 1
 # when the line never came.

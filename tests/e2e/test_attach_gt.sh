@@ -16,14 +16,9 @@ e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
 
 state=$TMP/state
-spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --state "$state"
-server=$LAST_PID
-if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
-	fail setup "gt_server did not start"
-	dump "$TMP/server.err"
-	e2e_finish
-fi
-port=$(awk '{ print $2; exit }' "$TMP/server.out")
+start_gt_server server "$state"
+server=$GT_PID
+port=$GT_PORT
 
 if ! start_tlsmem tlsmem -p "$server" --json -v; then
 	fail attach "no 'tlsmem: attached' line within 60 s"

@@ -8,14 +8,9 @@
 
 e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
-spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" \
-	--state "$TMP/state"
-server=$LAST_PID
-if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
-	fail setup "gt_server did not start"
-	e2e_finish
-fi
-port=$(awk '{ print $2; exit }' "$TMP/server.out")
+start_gt_server server "$TMP/state"
+server=$GT_PID
+port=$GT_PORT
 if ! start_tlsmem light.tlsmem -p "$server" --light -i 0.5 --json; then
 	fail attach "no attached line"
 	e2e_finish

@@ -81,15 +81,9 @@ if ! command -v tmux >/dev/null; then
 fi
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
 
-spawn server "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" \
-	--state "$TMP/state"
-server=$LAST_PID
-if ! wait_for_line "$TMP/server.out" '^listening [0-9]+ pid [0-9]+$' 10 "$server"; then
-	fail setup "gt_server did not start"
-	dump "$TMP/server.err"
-	e2e_finish
-fi
-port=$(awk '{ print $2; exit }' "$TMP/server.out")
+start_gt_server server "$TMP/state"
+server=$GT_PID
+port=$GT_PORT
 
 # In the pane, a shell records its pid and becomes tlsmem; the pane's shell
 # then records tlsmem's exit status.
