@@ -76,6 +76,12 @@ if grep -q "CRYPTO_zalloc in .*libcrypto.*: not probed" "$TMP/tlsmem.err" &&
 else
 	fail wrappers_unprobed "CRYPTO_zalloc and CRYPTO_clear_free are probed in libcrypto"
 fi
+# and it shows in the probes: two fewer per wrapper (entry and return) than
+# with every function probed at its entry, which leaves wrappers alone
+crypto_probes='[.targets[].openssl[] | select(.path | test("libcrypto")) | .probes] | add'
+run_tlsmem entry -p "$server" --entry-probes -d 0.2 --json
+check_eq wrapper_probes_dropped \
+	"$(( $(json_get "$TMP/entry.out" "$crypto_probes") - $(json_get "$json" "$crypto_probes") ))" 4
 ssl_new_blocks=$(json_get "$json" '[.sites[] | select(.caller == "SSL_new") | .live_blocks] | add // 0')
 if [ "${ssl_new_blocks:-0}" -ge "$HOLD" ]; then
 	pass caller_ssl_new
