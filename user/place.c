@@ -78,6 +78,14 @@ static bool harmless(csh h, const cs_insn *in, unsigned int nargs)
 	return true;
 }
 
+static bool in_group(const cs_insn *in, __u8 grp)
+{
+	for (__u8 g = 0; g < in->detail->groups_count; g++)
+		if (in->detail->groups[g] == grp)
+			return true;
+	return false;
+}
+
 /* True when a relative branch in the function lands in (0, off]. */
 static bool branched_into(csh h, const __u8 *code, size_t len, __u64 off)
 {
@@ -96,11 +104,9 @@ static bool branched_into(csh h, const __u8 *code, size_t len, __u64 off)
 		}
 		for (__u8 i = 0; i < in->detail->x86.op_count; i++) {
 			const cs_x86_op *op = &in->detail->x86.operands[i];
-			bool rel = false;
 
-			for (__u8 g = 0; g < in->detail->groups_count; g++)
-				rel |= in->detail->groups[g] == CS_GRP_BRANCH_RELATIVE;
-			if (rel && op->type == X86_OP_IMM && op->imm > 0 && (__u64)op->imm <= off)
+			if (in_group(in, CS_GRP_BRANCH_RELATIVE) && op->type == X86_OP_IMM &&
+			    op->imm > 0 && (__u64)op->imm <= off)
 				hit = true;
 		}
 	}
@@ -148,14 +154,6 @@ __u64 place_probe(const __u8 *code, size_t len, unsigned int nargs)
 }
 
 /* --- wrappers --- */
-
-static bool in_group(const cs_insn *in, __u8 grp)
-{
-	for (__u8 g = 0; g < in->detail->groups_count; g++)
-		if (in->detail->groups[g] == grp)
-			return true;
-	return false;
-}
 
 /*
  * Stack bytes an instruction of the prefix adds: push reg, sub $imm,%rsp.
