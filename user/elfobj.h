@@ -3,9 +3,10 @@
 #define TLSMEM_ELFOBJ_H
 
 /*
- * Symbols of one ELF file, read through libelf from a private in-memory
- * copy: function name -> file offset (what a uprobe attach wants), file
- * offset -> containing function, and the embedded OpenSSL version string.
+ * Symbols of one ELF file, read through libelf from the open file on demand
+ * (or from a private in-memory copy): function name -> file offset (what a
+ * uprobe attach wants), file offset -> containing function, the embedded
+ * OpenSSL version string, PLT stubs -> the symbols they jump to.
  * The file belongs to the target process and is hostile input: every size
  * is bounded and malformed files fail with ENOEXEC. No libbpf, no curses.
  * An elf_obj is not safe for concurrent use.
@@ -16,10 +17,11 @@
 struct elf_obj;
 
 /*
- * Reads the regular file at path (at most 1 GiB) and parses it. Returns the
- * object, or NULL with errno set: ENOEXEC for a non-regular file, not an
- * ELF executable or shared object, or a malformed one; EFBIG when too large;
- * otherwise the open/read error.
+ * Opens the regular file at path (at most 1 GiB) and parses its headers; the
+ * file stays open and is read as lookups need it. Returns the object, or
+ * NULL with errno set: ENOEXEC for a non-regular file, not an ELF executable
+ * or shared object, or a malformed one; EFBIG when too large; otherwise the
+ * open/read error.
  */
 struct elf_obj *elf_obj__open(const char *path);
 
@@ -40,7 +42,8 @@ int elf_obj__func_off(const struct elf_obj *o, const char *name, __u64 *off);
 /*
  * Like elf_obj__func_off, and also the function's bytes as stored in the
  * file: *code points into o (valid until elf_obj__free), *len is the
- * symbol's size clipped to the file, 0 when unknown. 0, -ENOENT, -EINVAL.
+ * symbol's size, 0 when unknown, past the file's end or over 256 KiB.
+ * 0, -ENOENT, -EINVAL, or -EIO when the file can no longer be read.
  */
 int elf_obj__func_code(const struct elf_obj *o, const char *name, __u64 *off,
 		       const __u8 **code, size_t *len);

@@ -441,7 +441,8 @@ static int add_pending(struct probe *p, const struct pending_wrap *w)
 /*
  * Whether the wrapper specs[wrapper] of obj may go unprobed, its allocations
  * or frees seen at specs[inner] (see place_wrapper). *cookie is set for the
- * inner entry probe when the allocation's caller needs finding on the stack.
+ * inner function's probes when an allocation's caller must be found on the
+ * wrapper's frame, which the return program does.
  */
 static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wrapper,
 		  size_t inner, __u64 *cookie)
@@ -459,10 +460,13 @@ static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wr
 	    elf_obj__vaddr_of_off(obj->elf, inner_off, &c.inner_vaddr) ||
 	    place_wrapper(code, len, vaddr, wrap_role_of, &c, &w))
 		return false;
-	if (specs[wrapper].exit != P_ALLOC_EXIT || !w.ret_off)
-		return w.depth >= 0 || specs[wrapper].exit != P_ALLOC_EXIT;
-	/* an allocation: its caller must be found at sp + 8 + depth */
-	if (w.depth < 0 || p->next_slot >= TLSMEM_WRAP_SLOTS)
+	if (specs[wrapper].exit != P_ALLOC_EXIT)
+		return true;		/* a free: no caller to find */
+	if (w.depth < 0)
+		return false;		/* the allocation's caller could not be found */
+	if (!w.ret_off)
+		return true;		/* a tail call: the inner function sees the caller */
+	if (p->next_slot >= TLSMEM_WRAP_SLOTS)
 		return false;
 	pw.slot = p->next_slot;
 	pw.off = off + w.ret_off;

@@ -234,7 +234,6 @@ static int attach_target(struct session *s, struct target *t)
 			t->objs[i].nprobes);
 	}
 	target__drop_elves(t);
-	probe__resolve_wraps(s->probe);
 	return 0;
 }
 
@@ -860,10 +859,9 @@ static void start_view(struct session *s)
 }
 
 /*
- * Loading the BPF object (about 90 ms here) does not
- * depend on the target, so with -p it runs while the target's objects are
- * read (~250 ms for node's 100 MB executable). Its messages are muted: on
- * failure the load is tried again in turn, and says why then.
+ * Loading the BPF object (about 90 ms here) does not depend on the target,
+ * so with -p it runs while the target's objects are read. Its messages are
+ * muted: on failure the load is tried again in turn, and says why then.
  */
 struct preload {
 	pthread_t thread;
