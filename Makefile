@@ -13,15 +13,17 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Wshadow -Wundef -Wformat=2 \
 	      -Wstrict-prototypes -Wmissing-prototypes -Wno-format-nonliteral
 SANITIZE   ?= -fsanitize=address,undefined -fno-omit-frame-pointer
-INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser
+# user/ is grouped by stage (README, Layout); every stage folder is on the include path
+STAGES     := attach model detect symbols output live
+INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser $(addprefix -Iuser/,$(STAGES))
 DEFINES    := -D_GNU_SOURCE -DTLSMEM_VERSION='"$(VERSION)"'
 LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread -lcapstone \
 	      $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
 
 # Sources that use libbpf or curses; every other user/ source is pure or
 # plain-libc and is linked into the unit tests.
-SYS_SRCS   := user/main.c user/probe.c user/reader.c user/session.c user/tui.c
-USER_SRCS  := $(wildcard user/*.c)
+SYS_SRCS   := user/main.c user/attach/probe.c user/attach/reader.c user/session.c user/live/tui.c
+USER_SRCS  := $(wildcard user/*.c $(addsuffix /*.c,$(addprefix user/,$(STAGES))))
 USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 UNIT_SRCS  := $(filter-out $(SYS_SRCS),$(USER_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -54,10 +56,11 @@ $(OUTPUT)/$(APP).skel.h: $(OUTPUT)/$(APP).bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # the only includer of the skeleton
-$(OUTPUT)/user/probe.o: $(OUTPUT)/$(APP).skel.h
+$(OUTPUT)/user/attach/probe.o: $(OUTPUT)/$(APP).skel.h
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(APP): $(USER_OBJS)
@@ -81,7 +84,7 @@ $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -lssl -lcrypto -lpthread -o $@
 
-$(OUTPUT)/bench/ingest: tests/bench/ingest.c user/model.c user/htab.c user/slab.c
+$(OUTPUT)/bench/ingest: tests/bench/ingest.c user/model/model.c user/model/htab.c user/model/slab.c
 	$(call msg,BENCH-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g $(WARNINGS) $(DEFINES) $(INCLUDES) $^ -o $@
@@ -174,7 +177,8 @@ vmlinux-h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)/vmlinux.h.tmp
 	mv $(VMLINUX)/vmlinux.h.tmp $(VMLINUX)/vmlinux.h
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/san/*.d $(OUTPUT)/tests/*.d \
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/san/*.d \
+	$(OUTPUT)/san/*/*.d $(OUTPUT)/tests/*.d \
 	$(OUTPUT)/targets/*.d \
 	$(SHAPES)/*.d)
 

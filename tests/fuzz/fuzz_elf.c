@@ -4,8 +4,8 @@
  * the ELF files tlsmem reads belong to the target process and are hostile
  * input. Beyond memory safety (ASan, UBSan, leaks), the results are checked
  * against the contract in elfobj.h; a broken promise aborts, which libFuzzer
- * reports as a crash. Built by tests/fuzz/run.sh with user/elfobj.c and
- * user/fileio.c, linked with -lelf -lz.
+ * reports as a crash. Built by tests/fuzz/run.sh with user/symbols/elfobj.c and
+ * user/attach/fileio.c, linked with -lelf -lz.
  */
 #include <errno.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * files the target process chose, so the parser takes hostile input. Beyond
  * memory safety (ASan, UBSan), every result is checked against the contract
  * in procmaps.h; a broken promise aborts, which libFuzzer reports as a crash.
- * Built by tests/fuzz/run.sh with user/procmaps.c and user/fileio.c.
+ * Built by tests/fuzz/run.sh with user/attach/procmaps.c and user/attach/fileio.c.
  */
 #include <errno.h>
 #include <stddef.h>

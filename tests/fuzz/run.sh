@@ -22,7 +22,7 @@ FUZZ=$OUTPUT/fuzz
 CLANG=${CLANG:-clang}
 # shellcheck disable=SC2054 # the commas are clang's
 FUZZ_CFLAGS=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
-	-fno-sanitize-recover=all -D_GNU_SOURCE -Iuser
+	-fno-sanitize-recover=all -D_GNU_SOURCE -Iuser -Iuser/attach -Iuser/model -Iuser/detect -Iuser/symbols -Iuser/output -Iuser/live
 	-Wall -Wextra -Wshadow -Wundef -Wstrict-prototypes -Wmissing-prototypes)
 
 n_pass=0
@@ -53,7 +53,7 @@ build()
 
 	shift
 	src=(tests/fuzz/"$name".c "$@")
-	for f in "${src[@]}" user/*.h "$0"; do
+	for f in "${src[@]}" user/*.h user/*/*.h "$0"; do
 		case $f in -l*) continue ;; esac
 		[ "$f" -nt "$bin" ] && stale=1
 	done
@@ -198,8 +198,8 @@ fuzz()
 
 mkdir -p "$FUZZ" || exit 1
 if command -v "$CLANG" >/dev/null; then
-	fuzz procmaps 16384 user/procmaps.c user/fileio.c
-	fuzz elf 65536 user/elfobj.c user/fileio.c -lelf -lz
+	fuzz procmaps 16384 user/attach/procmaps.c user/attach/fileio.c
+	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
 else
 	fail build "$CLANG not found (make deps)"
 fi

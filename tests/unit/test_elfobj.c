@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Tests for user/elfobj.c against this very executable and the libelf it
+ * Tests for user/symbols/elfobj.c against this very executable and the libelf it
  * links: offsets are checked against runtime address math done here from
  * /proc/self/maps, and malformed images must fail cleanly under ASan.
  */

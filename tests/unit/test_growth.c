@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Unit tests for user/growth.c, on synthetic sample streams at one sample a
+ * Unit tests for user/detect/growth.c, on synthetic sample streams at one sample a
  * second. A small simulator (fixed seeds) churns connections: every second
  * about `rate` SSL objects are created, `held` stay open and the others live
  * `life_s` on average, so ssl_live is held plus a Poisson number in flight

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Unit tests for user/htab.c: open addressing with linear probing and
+ * Unit tests for user/model/htab.c: open addressing with linear probing and
  * backward-shift deletion. Colliding keys are found through the table itself
  * (the slot a key takes in an empty table is its home), so the tests do not
  * depend on the hash function.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Tests for user/metrics.c: the exposition text of a summary built from a
+ * Tests for user/output/metrics.c: the exposition text of a summary built from a
  * real model (synthetic records) and real site names (this process's own
  * memory and symbols), checked by a strict parser of the Prometheus text
  * format written here; the textfile; the /metrics server over loopback,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Unit tests for user/model.c. Every test feeds a synthetic stream of the
+ * Unit tests for user/model/model.c. Every test feeds a synthetic stream of the
  * wire records of bpf/tlsmem.h, shaped as the BPF side emits them: one record
  * per outermost allocator call, FREE at entry of CRYPTO_free (never for
  * NULL), ALLOC at return (non-NULL results only), REALLOC_ENTER at entry when

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Tests for user/procmaps.c: the maps parser on fixed text, then on ourselves. */
+/* Tests for user/attach/procmaps.c: the maps parser on fixed text, then on ourselves. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

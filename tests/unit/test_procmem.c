@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Tests for user/procmem.c, reading this very process: exact reads, reads
+ * Tests for user/symbols/procmem.c, reading this very process: exact reads, reads
  * that run into an unmapped page, strings at the end of a mapping, bytes
  * that need sanitizing and truncation.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Tests for user/symcache.c on this very process: its executable, the
+ * Tests for user/symbols/symcache.c on this very process: its executable, the
  * libelf it links, a deleted copy of libelf loaded with dlopen, anonymous
  * memory and a pid that no longer exists. Symbols of the deleted copy can
  * only be read through /proc/PID/map_files, so they are checked as root only.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Unit tests for user/view.c: a real model fed with synthetic wire records
+ * Unit tests for user/live/view.c: a real model fed with synthetic wire records
  * (as in test_model.c), a summary around it, and the screen the view lays
  * out from them, read back as text and styles.
  */
