@@ -132,6 +132,26 @@ seeds_elf()
 	done
 }
 
+# seeds_jsonr DIR: a real report's shape, edge cases, truncations
+seeds_jsonr()
+{
+	local d=$1
+
+	cat >"$d/report.json" <<-'EOF'
+	{"format":1,"targets":[{"pid":42,"comm":"gt_server","exited":false,"openssl":[{"path":"/usr/lib/libssl.so.3","kind":"shared","version":null,"probes":18}]}],"duration_s":8.0035,"ssl":{"live":50,"created":100,"freed":50,"adopted":0},"heap":{"live_bytes":2654828,"bytes_per_live_ssl":52904.6},"estimate":{"rss_per_ssl_bytes":null,"r2":0},"events":{"received":152046,"lost":0},"complete":true,"sites":[{"file":"../ssl/ssl_lib.c","line":691,"caller":"SSL_new","module":"/usr/lib/libssl.so.3","live_blocks":50,"live_bytes":380400,"allocs":100,"frees":50}],"flags":[],"orphans":[]}
+	EOF
+	printf '%s' '["\u00e9\ud83d\ude00\n\"", -0.5e-3, 1E+2, true, false, null, {}, []]' >"$d/escapes.json"
+	printf '%s' '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' >"$d/deep.json"
+	head -c 200 "$d/report.json" >"$d/report.trunc200"
+	head -c $(($(wc -c <"$d/report.json") / 2)) "$d/report.json" >"$d/report.half"
+}
+
+dict_jsonr()
+{
+	printf '"%s"\n' '{' '}' '[' ']' ':' ',' 'true' 'false' 'null' '\\u' '\\ud800' '\\udc00' \
+		'\"format\"' '\"sites\"' '1e308' '-0' '1e999'
+}
+
 dict_procmaps()
 {
 	printf '"%s"\n' ' (deleted)' 'r-xp' 'rw-s' '---p' '[heap]' '[stack]' '[vdso]' \
@@ -199,6 +219,7 @@ fuzz()
 mkdir -p "$FUZZ" || exit 1
 if command -v "$CLANG" >/dev/null; then
 	fuzz procmaps 16384 user/attach/procmaps.c user/attach/fileio.c
+	fuzz jsonr 16384 user/output/jsonr.c
 	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
 else
 	fail build "$CLANG not found (make deps)"
