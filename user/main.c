@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* tlsmem: parse the command line, run one observation session. */
 #include <string.h>
+#include "compare.h"
 #include "log.h"
 #include "opts.h"
 #include "plot.h"
@@ -12,6 +13,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return compare_main(argc - 1, argv + 1);
 	switch (opts_parse(argc, argv, &o)) {
 	case OPTS_RUN:
 		break;

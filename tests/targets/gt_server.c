@@ -31,6 +31,9 @@
  *   kept, never freed (a finalizer that never runs): live SSL objects far
  *   above open sockets. kept_ssl; such a connection no longer counts in
  *   open_conns once its thread is done, and its SSL is not in ssl_free.
+ * --release-buffers sets SSL_MODE_RELEASE_BUFFERS: an idle connection gives
+ * its record buffers back, so it costs less per connection than the default
+ * (two buffer settings of one server, for tlsmem compare).
  * tcn_state_new and cache_grow are global and never inlined, so a tool that
  * names an allocation's caller names them.
  */
@@ -91,6 +94,7 @@ struct gt_opts {
 	const char *state;
 	int leak_per_conn;
 	int keep_ssl;
+	int release_buffers;
 	long grow_cache_bytes_per_s;	/* 0: off */
 };
 
@@ -489,6 +493,8 @@ static SSL_CTX *make_ctx(void)
 
 	if (!ctx)
 		return NULL;
+	if (opts.release_buffers)
+		SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, opts.cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, opts.key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
@@ -503,13 +509,16 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: gt_server --port P --cert FILE --key FILE --state FILE\n"
 		"                 [--leak-per-conn] [--grow-cache BYTES_PER_S] [--keep-ssl]\n"
+		"                 [--release-buffers]\n"
 		"  TLS echo server on 127.0.0.1:P (0 = ephemeral) with a ground truth\n"
 		"  of its OpenSSL memory in the state file.\n"
 		"  SIGUSR1: new epoch + write state; SIGUSR2: write state;\n"
 		"  SIGTERM/SIGINT: exit 0.\n"
 		"  --leak-per-conn            leak a 32-byte state per connection (tcn_state_new)\n"
 		"  --grow-cache BYTES_PER_S   leak BYTES_PER_S/10 every 100 ms (cache_grow)\n"
-		"  --keep-ssl                 close sockets but never free their SSL objects\n");
+		"  --keep-ssl                 close sockets but never free their SSL objects\n"
+		"  --release-buffers          SSL_MODE_RELEASE_BUFFERS: idle connections free\n"
+		"                             their record buffers\n");
 }
 
 static int parse_port(const char *s, int *out)
@@ -544,6 +553,7 @@ enum {
 	OPT_LEAK_PER_CONN = 256,
 	OPT_GROW_CACHE,
 	OPT_KEEP_SSL,
+	OPT_RELEASE_BUFFERS,
 };
 
 static int parse_opts(int argc, char **argv)
@@ -556,6 +566,7 @@ static int parse_opts(int argc, char **argv)
 		{ "leak-per-conn", no_argument, NULL, OPT_LEAK_PER_CONN },
 		{ "grow-cache", required_argument, NULL, OPT_GROW_CACHE },
 		{ "keep-ssl", no_argument, NULL, OPT_KEEP_SSL },
+		{ "release-buffers", no_argument, NULL, OPT_RELEASE_BUFFERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -585,6 +596,9 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case OPT_KEEP_SSL:
 			opts.keep_ssl = 1;
+			break;
+		case OPT_RELEASE_BUFFERS:
+			opts.release_buffers = 1;
 			break;
 		case 'h':
 			usage(stdout);
