@@ -17,7 +17,7 @@ SANITIZE   ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 STAGES     := attach model detect symbols output live
 INCLUDES   := -I$(OUTPUT) -Ibpf -Iuser $(addprefix -Iuser/,$(STAGES))
 DEFINES    := -D_GNU_SOURCE -DTLSMEM_VERSION='"$(VERSION)"'
-LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lpthread -lcapstone \
+LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -llzma -ldl -lpthread -lcapstone \
 	      $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
 
 # Sources that use libbpf or curses; every other user/ source is pure or
@@ -78,7 +78,7 @@ $(OUTPUT)/san/%.o: user/%.c
 $(OUTPUT)/tests/%: tests/unit/%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) $(SANITIZE) $(INCLUDES) -Itests/unit \
-		-MMD -MP $< $(UNIT_OBJS) -lelf -lz -lm -lcapstone -o $@
+		-MMD -MP $< $(UNIT_OBJS) -lelf -lz -llzma -ldl -lpthread -lm -lcapstone -o $@
 
 $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)
@@ -98,6 +98,12 @@ $(OUTPUT)/bench/tlsload: tests/bench/tlsload.c
 SHAPES        := $(OUTPUT)/shapes
 SHAPE_TARGETS := $(addprefix $(SHAPES)/,gt_server_static gt_server_static_stripped libtcn.so \
 		   dl_host hold_client)
+# libnames (tests/targets/shapes/names.c), stripped in every way debuggers find names again
+NAMES         := $(SHAPES)/names
+NAMES_TARGETS := $(addprefix $(NAMES)/,libnames.so libnames.so.debug libnames_stripped.so \
+		   libnames_link.so libnames_link.so.debug libnames_mini.so libnames_jni.so \
+		   libnames_jni_full.so)
+SHAPE_TARGETS += $(NAMES_TARGETS)
 BORING_INC    := /usr/include/android
 BORING_LIB    := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/android
 ifneq ($(wildcard $(BORING_INC)/openssl/ssl.h),)
@@ -121,6 +127,46 @@ $(SHAPES)/gt_server_static_stripped: $(SHAPES)/gt_server_static
 $(SHAPES)/libtcn.so: tests/targets/shapes/tcn.c | $(SHAPES)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP -fPIC -shared $< -lcrypto -o $@
+
+$(NAMES):
+	$(Q)mkdir -p $@
+
+$(NAMES)/libnames.so: tests/targets/shapes/names.c | $(NAMES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -fno-toplevel-reorder -MMD -MP -fPIC -shared -Wl,--build-id $< -lcrypto -o $@
+
+$(NAMES)/libnames_jni_full.so: tests/targets/shapes/names.c | $(NAMES)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -DNAMES_JNI -fno-toplevel-reorder -MMD -MP -fPIC -shared -Wl,--build-id \
+		$< -lcrypto -o $@
+
+$(NAMES)/libnames.so.debug: $(NAMES)/libnames.so
+	$(call msg,DEBUG,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(NAMES)/libnames_stripped.so: $(NAMES)/libnames.so
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+
+$(NAMES)/libnames_jni.so: $(NAMES)/libnames_jni_full.so
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+
+# the debuglink records the debug file's name and CRC
+$(NAMES)/libnames_link.so.debug: $(NAMES)/libnames.so.debug
+	$(Q)cp $< $@
+
+$(NAMES)/libnames_link.so: $(NAMES)/libnames_stripped.so $(NAMES)/libnames_link.so.debug
+	$(call msg,LINK,$@)
+	$(Q)objcopy --add-gnu-debuglink=$(NAMES)/libnames_link.so.debug $< $@
+
+# MiniDebugInfo as Fedora makes it: an xz'd ELF with the .symtab, in .gnu_debugdata
+$(NAMES)/libnames_mini.so: $(NAMES)/libnames_stripped.so $(NAMES)/libnames.so.debug
+	$(call msg,MINIDBG,$@)
+	$(Q)strip --strip-debug --remove-section=.comment -o $@.mini $(NAMES)/libnames.so.debug
+	$(Q)xz -f -k $@.mini
+	$(Q)objcopy --add-section .gnu_debugdata=$@.mini.xz $< $@
+	$(Q)rm -f $@.mini $@.mini.xz
 
 $(SHAPES)/dl_host: tests/targets/shapes/dl_host.c | $(SHAPES)
 	$(call msg,CC,$@)
@@ -180,7 +226,7 @@ vmlinux-h:
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/san/*.d \
 	$(OUTPUT)/san/*/*.d $(OUTPUT)/tests/*.d \
 	$(OUTPUT)/targets/*.d \
-	$(SHAPES)/*.d)
+	$(SHAPES)/*.d $(NAMES)/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

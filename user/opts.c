@@ -26,6 +26,7 @@ enum {
 	OPT_LIGHT,
 	OPT_CHILDREN,
 	OPT_EMPTY_PROGRAMS,
+	OPT_NO_DEBUGINFOD,
 };
 
 static const char usage_text[] =
@@ -52,6 +53,7 @@ static const char usage_text[] =
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
+"      --no-debuginfod     never ask debuginfod servers (DEBUGINFOD_URLS) for names\n"
 "      --light             SSL_new/SSL_free only: near-zero cost, memory per connection\n"
 "                          estimated from RSS instead of counted\n"
 "      --entry-probes      probe every function at its entry (slower; for comparison)\n"
@@ -86,6 +88,7 @@ static const struct option longopts[] = {
 	{ "light",          no_argument,       NULL, OPT_LIGHT },
 	{ "children",       no_argument,       NULL, OPT_CHILDREN },
 	{ "empty-programs", no_argument,       NULL, OPT_EMPTY_PROGRAMS },
+	{ "no-debuginfod",  no_argument,       NULL, OPT_NO_DEBUGINFOD },
 	{ "verbose",        no_argument,       NULL, 'v' },
 	{ "help",           no_argument,       NULL, 'h' },
 	{ "version",        no_argument,       NULL, 'V' },
@@ -249,6 +252,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		return OPTS_RUN;
 	case OPT_EMPTY_PROGRAMS:
 		o->empty_programs = true;
+		return OPTS_RUN;
+	case OPT_NO_DEBUGINFOD:
+		o->no_debuginfod = true;
 		return OPTS_RUN;
 	case OPT_CHILDREN:
 		o->children = true;

@@ -29,6 +29,7 @@ struct opts {
 	bool json;			/* JSON summary at the end */
 	bool fail_on_growth;
 	bool no_color;
+	bool no_debuginfod;		/* --no-debuginfod */
 	int verbose;
 	__u64 baseline_after_ms;	/* 0: no automatic baseline */
 	bool light;			/* --light */

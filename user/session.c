@@ -30,6 +30,7 @@
 #include "procinfo.h"
 #include "reader.h"
 #include "report.h"
+#include "debuginfod.h"
 #include "sites.h"
 #include "symcache.h"
 #include "growth.h"
@@ -39,6 +40,7 @@
 #include "session.h"
 
 #define POLL_MAX_MS	10
+#define DEBUGINFOD_TIMEOUT_MS	10000	/* per lookup; the end of a run waits this long at most */
 
 static volatile sig_atomic_t exiting;
 
@@ -51,6 +53,7 @@ struct session {
 	struct model *m;
 	struct symcache *sc;
 	struct sites *sites;
+	struct dinfod *dinfod;		/* NULL: no debuginfod */
 	pid_t child;			/* -- COMMAND, or 0 */
 	int child_gate;			/* write end of the pipe the child waits on */
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
@@ -505,6 +508,8 @@ static bool tick(struct session *s)
 	__u64 rss, sum = 0, socks = 0, n;
 
 	probe__resolve_wraps(s->probe);
+	if (symcache__poll(s->sc))
+		sites__refresh(s->sites);
 	model__advance_clock(s->m, now_ns());
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
@@ -759,6 +764,28 @@ static void linger(struct session *s)
 		;
 }
 
+/* debuginfod on a worker thread, when DEBUGINFOD_URLS names servers. */
+static void start_debuginfod(struct session *s)
+{
+	if (s->o->no_debuginfod || !s->sc)
+		return;
+	s->dinfod = dinfod__new(DEBUGINFOD_TIMEOUT_MS);
+	if (!s->dinfod && errno != ENOENT)
+		p_debug("debuginfod not used: %s", errno == ENOSYS ?
+			"libdebuginfod.so.1 cannot be loaded" : strerror(errno));
+	symcache__set_debuginfod(s->sc, s->dinfod);
+}
+
+/* Before the final outputs: names still on their way from debuginfod, within its limit. */
+static void finish_debuginfod(struct session *s)
+{
+	if (!dinfod__pending(s->dinfod))
+		return;
+	dinfod__wait(s->dinfod, DEBUGINFOD_TIMEOUT_MS);
+	if (symcache__poll(s->sc))
+		sites__refresh(s->sites);
+}
+
 static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
@@ -791,6 +818,7 @@ static int loop(struct session *s)
 		sample(s);
 	}
 	reader__drain(s->rd);
+	finish_debuginfod(s);
 	tick(s);
 	sample(s);
 	if (gone)
@@ -910,6 +938,7 @@ static int start(struct session *s)
 	}
 	po.stop_pid = (__u32)s->child;
 	s->sc = symcache__new();
+	start_debuginfod(s);
 	s->sites = s->sc ? sites__new(s->sc) : NULL;
 	s->m = s->sites ? model__new(sites__id, s->sites) : NULL;
 	s->sp = s->m ? sampler__new(s->m, s->sites) : NULL;
@@ -972,6 +1001,7 @@ int session_run(const struct opts *o)
 	sampler__free(s.sp);
 	model__free(s.m);
 	sites__free(s.sites);
+	dinfod__free(s.dinfod);
 	symcache__free(s.sc);
 	for (i = 0; i < s.ntargets; i++)
 		target__free(&s.targets[i]);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "debugfile.h"
 #include "elfobj.h"
 #include "procmaps.h"
 #include "target.h"
@@ -72,6 +73,14 @@ static bool defines(const struct elf_obj *o, const char *name)
 	return elf_obj__func_off(o, name, &off) == 0;
 }
 
+static void set_build_id(struct ssl_obj *s, const struct elf_obj *o)
+{
+	__u8 id[BUILD_ID_MAX];
+	int len = debugfile_build_id(o, id, sizeof(id));
+
+	debugfile_hex(id, len > 0 ? (size_t)len : 0, s->build_id, sizeof(s->build_id));
+}
+
 static int add_obj(struct target *t, const struct map_entry *e, struct elf_obj *o,
 		   const char *attach_path)
 {
@@ -87,6 +96,7 @@ static int add_obj(struct target *t, const struct map_entry *e, struct elf_obj *
 	s->path = strdup(e->path);
 	ver = elf_obj__openssl_version(o);
 	s->version = ver ? strdup(ver) : NULL;
+	set_build_id(s, o);
 	if (!s->path)
 		return -ENOMEM;
 	snprintf(s->attach_path, sizeof(s->attach_path), "%s", attach_path);

@@ -26,6 +26,7 @@ struct ssl_obj {
 	char attach_path[512];		/* /proc/PID/map_files/START-END, or the file before exec */
 	enum obj_kind kind;
 	char *version;			/* "OpenSSL 3.0.19 27 Jan 2026", or NULL */
+	char build_id[129];		/* GNU build-id in hex, "" when none */
 	__u64 dev, inode;
 	struct elf_obj *elf;		/* owned; freed by target__drop_elves() */
 	int nprobes;			/* probes attached in it */

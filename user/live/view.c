@@ -159,7 +159,7 @@ static int default_names(void *ctx, __u32 id, struct site_name *out)
 
 static void site_names(struct view *v, const struct summary *s, struct site_row *r)
 {
-	struct site_name nm = { "", 0, "?", "?" };
+	struct site_name nm = { "", 0, "?", "?", "", "none" };
 	char buf[sizeof(r->site)];
 
 	if (v->name_fn)

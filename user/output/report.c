@@ -86,7 +86,7 @@ const char *flag_kind_name(int kind)
 /* "file:line caller (module)" of a site id into buf. */
 static void site_label(const struct summary *s, __u32 id, char *buf, size_t cap)
 {
-	struct site_name nm = { "?", 0, "?", "?" };
+	struct site_name nm = { "?", 0, "?", "?", "", "none" };
 	const char *mod;
 
 	if (s->sites)
@@ -281,7 +281,7 @@ static void text_sites(FILE *f, const struct summary *s)
 	fprintf(f, "\nsites by live bytes:\n%12s %8s %10s %10s  %s\n", "LIVE", "BLOCKS", "ALLOCS",
 		"FREES", "SITE (file:line caller module)");
 	for (i = 0; i < n && i < s->max_sites; i++) {
-		struct site_name nm = { "?", 0, "?", "?" };
+		struct site_name nm = { "?", 0, "?", "?", "", "none" };
 		const char *mod;
 
 		sites__name(s->sites, v[i].id, &nm);
@@ -388,6 +388,8 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 			jsonw__str(w, obj_kind_name(t->objs[j].kind));
 			jsonw__key(w, "version");
 			jsonw__str(w, t->objs[j].version);
+			jsonw__key(w, "build_id");
+			jsonw__str(w, t->objs[j].build_id);
 			jsonw__key(w, "probes");
 			jsonw__u64(w, (__u64)t->objs[j].nprobes);
 			jsonw__obj_close(w);
@@ -507,7 +509,7 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 /* Opens an object with the names of site id; the caller adds figures and closes it. */
 static void json_site_ref(struct jsonw *w, const struct summary *s, __u32 id)
 {
-	struct site_name nm = { "?", 0, "?", "?" };
+	struct site_name nm = { "?", 0, "?", "?", "", "none" };
 
 	if (s->sites)
 		sites__name(s->sites, id, &nm);
@@ -520,6 +522,10 @@ static void json_site_ref(struct jsonw *w, const struct summary *s, __u32 id)
 	jsonw__str(w, nm.caller);
 	jsonw__key(w, "module");
 	jsonw__str(w, nm.module);
+	jsonw__key(w, "build_id");
+	jsonw__str(w, nm.build_id);
+	jsonw__key(w, "names_from");
+	jsonw__str(w, nm.names_from);
 }
 
 static void json_site(struct jsonw *w, const struct summary *s, const struct site_fig *r)
@@ -661,7 +667,7 @@ int report_sites_csv(FILE *f, const struct summary *s)
 	csv_writer__end_row(w);
 	v = summary_sites_sorted(s, &n);
 	for (i = 0; v && i < n; i++) {
-		struct site_name nm = { "?", 0, "?", "?" };
+		struct site_name nm = { "?", 0, "?", "?", "", "none" };
 
 		sites__name(s->sites, v[i].id, &nm);
 		csv_writer__field(w, nm.file);

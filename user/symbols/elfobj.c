@@ -845,3 +845,90 @@ const __u8 *elf_obj__bytes(const struct elf_obj *o, __u64 off, size_t len)
 {
 	return o ? raw_at(o, off, len) : NULL;
 }
+
+/* --- sections --- */
+
+static int get_sec(const struct elf_obj *o, Elf_Scn *scn, struct elf_sec *out)
+{
+	GElf_Shdr sh;
+
+	if (!gelf_getshdr(scn, &sh))
+		return -ENOENT;
+	if (sh.sh_type != SHT_NOBITS && (sh.sh_offset > o->len || o->len - sh.sh_offset < sh.sh_size))
+		return -ENOENT;
+	out->vaddr = sh.sh_addr;
+	out->off = sh.sh_offset;
+	out->size = sh.sh_size;
+	out->flags = sh.sh_flags;
+	out->type = sh.sh_type;
+	return 0;
+}
+
+size_t elf_obj__nsections(const struct elf_obj *o)
+{
+	size_t n = 0;
+
+	return o && !elf_getshdrnum(o->elf, &n) ? n : 0;
+}
+
+int elf_obj__section_at(const struct elf_obj *o, size_t i, struct elf_sec *out,
+			const char **name)
+{
+	size_t shstrndx;
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (!o || !i || i >= elf_obj__nsections(o))
+		return -ENOENT;
+	scn = elf_getscn(o->elf, i);
+	if (!scn || get_sec(o, scn, out) || !gelf_getshdr(scn, &sh))
+		return -ENOENT;
+	*name = NULL;
+	if (!elf_getshdrstrndx(o->elf, &shstrndx))
+		*name = elf_strptr(o->elf, shstrndx, sh.sh_name);
+	if (!*name)
+		*name = "";
+	return 0;
+}
+
+int elf_obj__section(const struct elf_obj *o, const char *name, struct elf_sec *out)
+{
+	size_t n = elf_obj__nsections(o);
+	const char *sn;
+
+	for (size_t i = 1; name && i < n; i++) {
+		if (!elf_obj__section_at(o, i, out, &sn) && !strcmp(sn, name))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_obj__section_of_type(const struct elf_obj *o, __u32 type, struct elf_sec *out)
+{
+	size_t n = elf_obj__nsections(o);
+	const char *sn;
+
+	for (size_t i = 1; i < n; i++) {
+		if (!elf_obj__section_at(o, i, out, &sn) && out->type == type)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_obj__read(const struct elf_obj *o, __u64 off, size_t len, void *buf)
+{
+	return o ? copy_out(o, off, len, buf) : -EINVAL;
+}
+
+int elf_obj__has_symtab(const struct elf_obj *o)
+{
+	return o && o->symtab.data && o->symtab.n > 1;
+}
+
+int elf_obj__is_x86_64(const struct elf_obj *o)
+{
+	GElf_Ehdr eh;
+
+	return o && gelf_getehdr(o->elf, &eh) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	       eh.e_ident[EI_DATA] == ELFDATA2LSB && eh.e_machine == EM_X86_64;
+}

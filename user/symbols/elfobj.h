@@ -86,4 +86,36 @@ const char *elf_obj__openssl_version(const struct elf_obj *o);
 /* 1 when s occurs in the file's read-only data sections, else 0. */
 int elf_obj__has_rodata_string(const struct elf_obj *o, const char *s);
 
+/* A section header, checked: a section with file bytes lies inside the file. */
+struct elf_sec {
+	__u64 vaddr;		/* sh_addr */
+	__u64 off;		/* sh_offset */
+	__u64 size;
+	__u64 flags;		/* SHF_* */
+	__u32 type;		/* SHT_* */
+};
+
+/* The first section named name: 0, or -ENOENT (absent, or outside the file). */
+int elf_obj__section(const struct elf_obj *o, const char *name, struct elf_sec *out);
+
+/* The first section of type type (SHT_*): 0, or -ENOENT. */
+int elf_obj__section_of_type(const struct elf_obj *o, __u32 type, struct elf_sec *out);
+
+/*
+ * Section number i (1 up to elf_obj__nsections - 1), with its name in *name
+ * (owned by o, "" when unnamed): 0, or -ENOENT.
+ */
+int elf_obj__section_at(const struct elf_obj *o, size_t i, struct elf_sec *out,
+			const char **name);
+size_t elf_obj__nsections(const struct elf_obj *o);
+
+/* Copies the len bytes at file offset off into buf: 0, or -EIO past the end. */
+int elf_obj__read(const struct elf_obj *o, __u64 off, size_t len, void *buf);
+
+/* 1 when the file has a .symtab (it is not stripped), else 0. */
+int elf_obj__has_symtab(const struct elf_obj *o);
+
+/* 1 for a 64-bit little-endian x86-64 file, else 0. */
+int elf_obj__is_x86_64(const struct elf_obj *o);
+
 #endif /* TLSMEM_ELFOBJ_H */

@@ -22,8 +22,18 @@ struct raw {
 
 struct named {
 	char *file, *caller, *module;
+	const char *build_id, *names_from;	/* owned by the symcache */
 	__s32 line;
 	__u64 hash;
+	__u64 addr;		/* a raw caller, to name the site again */
+	__u32 pid;
+	bool has_name;		/* the caller is a function name */
+};
+
+/* A caller string replaced by a better one, kept: outputs may hold it. */
+struct retired {
+	struct retired *next;
+	char *s;
 };
 
 struct sites {
@@ -34,6 +44,8 @@ struct sites {
 	__u32 n, cap;
 	__u32 *by_name;			/* open addressing over v, RAW_EMPTY = free */
 	size_t name_cap;
+	struct retired *retired;
+	__u64 generation;		/* of the symcache, when names were last made */
 };
 
 static __u64 mix(__u64 x)
@@ -78,6 +90,13 @@ void sites__free(struct sites *s)
 		free(s->v[i].caller);
 		free(s->v[i].module);
 	}
+	while (s->retired) {
+		struct retired *r = s->retired;
+
+		s->retired = r->next;
+		free(r->s);
+		free(r);
+	}
 	free(s->v);
 	free(s->raw);
 	free(s->by_name);
@@ -113,8 +132,11 @@ static int raw_grow(struct sites *s)
 static int name_grow(struct sites *s)
 {
 	size_t cap = s->name_cap ? s->name_cap * 2 : 256, i;
-	__u32 *v = malloc(cap * sizeof(*v));
+	__u32 *v;
 
+	while (cap < 2 * ((size_t)s->n + 1))
+		cap *= 2;
+	v = malloc(cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < cap; i++)
@@ -139,9 +161,17 @@ static bool same(const struct named *a, const char *file, __s32 line, const char
 	       !strcmp(a->module, module);
 }
 
+/* What naming a raw caller found, beyond the strings. */
+struct caller_info {
+	const char *build_id, *names_from;
+	__u64 addr;
+	__u32 pid;
+	bool has_name;
+};
+
 /* The id of a named site, created on first sight; RAW_EMPTY without memory. */
 static __u32 intern(struct sites *s, const char *file, __s32 line, const char *caller,
-		    const char *module)
+		    const char *module, const struct caller_info *ci)
 {
 	__u64 h = str_hash(module, str_hash(caller, str_hash(file, (__u64)line * 31 + 7)));
 	struct named *nm;
@@ -167,6 +197,11 @@ static __u32 intern(struct sites *s, const char *file, __s32 line, const char *c
 	nm->module = strdup(module);
 	nm->line = line;
 	nm->hash = h;
+	nm->build_id = ci->build_id;
+	nm->names_from = ci->names_from;
+	nm->addr = ci->addr;
+	nm->pid = ci->pid;
+	nm->has_name = ci->has_name;
 	if (!nm->file || !nm->caller || !nm->module) {
 		free(nm->file);
 		free(nm->caller);
@@ -177,30 +212,99 @@ static __u32 intern(struct sites *s, const char *file, __s32 line, const char *c
 	return s->n++;
 }
 
+/* The caller's words into cbuf (or a name owned by the symcache); its module in *module. */
+static const char *name_caller(struct sites *s, __u32 pid, __u64 caller, char *cbuf, size_t cap,
+			       const char **module, struct caller_info *ci)
+{
+	struct sym_info si;
+	const char *base;
+
+	*ci = (struct caller_info){ .build_id = "", .names_from = "none", .addr = caller,
+				    .pid = pid };
+	*module = "?";
+	if (symcache__resolve(s->sc, (int)pid, caller, &si)) {
+		snprintf(cbuf, cap, "0x%llx", (unsigned long long)caller);
+		return cbuf;
+	}
+	*module = si.module;
+	ci->build_id = si.build_id;
+	ci->names_from = si.names_from;
+	if (si.func) {
+		ci->has_name = true;
+		return si.func;
+	}
+	base = strrchr(si.module, '/');
+	if (si.start_known)	/* the containing function's start, then the offset in it */
+		snprintf(cbuf, cap, "%s+0x%llx+0x%llx", base ? base + 1 : si.module,
+			 (unsigned long long)(si.mod_off - si.off), (unsigned long long)si.off);
+	else
+		snprintf(cbuf, cap, "%s+0x%llx", base ? base + 1 : si.module,
+			 (unsigned long long)si.off);
+	return cbuf;
+}
+
 static __u32 name_raw(struct sites *s, __u32 pid, __u64 file, __s32 line, __u64 caller)
 {
 	char fbuf[FILE_MAX] = "", cbuf[512];
-	const char *module = "?", *fn;
-	struct sym_info si;
+	const char *module, *fn;
+	struct caller_info ci;
 
 	if (file && procmem_read_str((int)pid, file, fbuf, sizeof(fbuf)))
 		snprintf(fbuf, sizeof(fbuf), "?");
-	if (symcache__resolve(s->sc, (int)pid, caller, &si) == 0) {
-		const char *base = strrchr(si.module, '/');
+	fn = name_caller(s, pid, caller, cbuf, sizeof(cbuf), &module, &ci);
+	return intern(s, fbuf, line, fn, module, &ci);
+}
 
-		module = si.module;
-		if (si.func) {
-			fn = si.func;
-		} else {
-			snprintf(cbuf, sizeof(cbuf), "%s+0x%llx", base ? base + 1 : si.module,
-				 (unsigned long long)si.off);
-			fn = cbuf;
-		}
-	} else {
-		snprintf(cbuf, sizeof(cbuf), "0x%llx", (unsigned long long)caller);
-		fn = cbuf;
+/* Keeps old (outputs may still hold it) and makes nm's caller a copy of caller. */
+static int rename_caller(struct sites *s, struct named *nm, const char *caller)
+{
+	struct retired *r = malloc(sizeof(*r));
+	char *c = strdup(caller);
+
+	if (!r || !c) {
+		free(r);
+		free(c);
+		return -ENOMEM;
 	}
-	return intern(s, fbuf, line, fn, module);
+	r->s = nm->caller;
+	r->next = s->retired;
+	s->retired = r;
+	nm->caller = c;
+	nm->hash = str_hash(nm->module, str_hash(c, str_hash(nm->file, (__u64)nm->line * 31 + 7)));
+	return 0;
+}
+
+__u32 sites__refresh(struct sites *s)
+{
+	__u64 gen = symcache__generation(s->sc);
+	const char *module, *fn;
+	struct caller_info ci;
+	char cbuf[512];
+	__u32 i, changed = 0;
+
+	if (gen == s->generation)
+		return 0;
+	s->generation = gen;
+	for (i = 0; i < s->n; i++) {
+		struct named *nm = &s->v[i];
+
+		if (nm->has_name)
+			continue;
+		fn = name_caller(s, nm->pid, nm->addr, cbuf, sizeof(cbuf), &module, &ci);
+		nm->names_from = ci.names_from;
+		if (!ci.has_name || rename_caller(s, nm, fn))
+			continue;
+		nm->has_name = true;
+		changed++;
+	}
+	if (changed) {		/* the index over names, with the new hashes */
+		free(s->by_name);
+		s->by_name = NULL;
+		s->name_cap = 0;
+		if (name_grow(s))
+			s->name_cap = 0;	/* intern() grows it again */
+	}
+	return changed;
 }
 
 __u32 sites__id(void *ctx, __u32 pid, __u64 file, __s32 line, __u64 caller)
@@ -235,6 +339,8 @@ int sites__name(const struct sites *s, __u32 id, struct site_name *out)
 	out->line = s->v[id].line;
 	out->caller = s->v[id].caller;
 	out->module = s->v[id].module;
+	out->build_id = s->v[id].build_id;
+	out->names_from = s->v[id].names_from;
 	return 0;
 }
 

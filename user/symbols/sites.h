@@ -18,8 +18,11 @@ struct symcache;
 struct site_name {
 	const char *file;		/* OpenSSL's file argument, "" if none */
 	__s32 line;
-	const char *caller;		/* function, or "module+0xOFF" when unknown */
+	const char *caller;		/* function; "module+0xSTART+0xOFF" when only the
+					 * function's start is known; "module+0xOFF" */
 	const char *module;		/* path of the object the caller is in; "(deleted)" suffix */
+	const char *build_id;		/* the module's build-id in hex, "" when unknown */
+	const char *names_from;		/* where the module's names came from */
 };
 
 /* NULL + errno. The symcache is borrowed. */
@@ -29,6 +32,11 @@ void sites__free(struct sites *s);	/* NULL-safe */
 __u32 sites__id(void *sites, __u32 pid, __u64 file, __s32 line, __u64 caller);
 /* Names of site id; strings owned by s. Returns -ENOENT for an unknown id. */
 int sites__name(const struct sites *s, __u32 id, struct site_name *out);
+/*
+ * Names again the sites whose caller had no name, when the symbol cache
+ * learnt names since (debuginfod); ids stay. Returns how many changed.
+ */
+__u32 sites__refresh(struct sites *s);
 /* Number of ids handed out. */
 __u32 sites__count(const struct sites *s);
 

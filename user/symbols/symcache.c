@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "debuginfod.h"
 #include "elfobj.h"
+#include "log.h"
+#include "modinfo.h"
 #include "procmaps.h"
 #include "symcache.h"
 
@@ -32,6 +37,9 @@ struct sc_file {
 	__u64 inode;
 	__u32 dev_major, dev_minor;
 	struct elf_obj *obj;		/* NULL: not a readable ELF file */
+	struct modinfo mi;		/* names beyond obj's own, read at the first resolve */
+	const char *module;		/* as first seen, for symcache__modules */
+	int asked;			/* debuginfod was asked */
 };
 
 struct sc_name {
@@ -45,6 +53,8 @@ struct symcache {
 	struct sc_name *names[SC_BUCKETS];
 	size_t nfiles;
 	size_t name_bytes;
+	struct dinfod *dinfod;
+	__u64 generation;
 };
 
 struct symcache *symcache__new(void)
@@ -78,6 +88,7 @@ void symcache__free(struct symcache *c)
 		for (f = c->files[i]; f; f = fn) {
 			fn = f->next;
 			elf_obj__free(f->obj);
+			modinfo__free(&f->mi);
 			free(f);
 		}
 		for (s = c->names[i]; s; s = sn) {
@@ -162,8 +173,8 @@ static struct elf_obj *open_obj(int pid, const struct map_entry *e)
 	return elf_obj__open(path);
 }
 
-/* Returns the parsed ELF mapped by e, or NULL when there is none. */
-static struct elf_obj *get_obj(struct symcache *c, int pid, const struct map_entry *e)
+/* Returns the file mapped by e, or NULL when out of memory or past the cap. */
+static struct sc_file *get_file(struct symcache *c, int pid, const struct map_entry *e)
 {
 	size_t h = (e->inode * 31 + e->dev_major * 7 + e->dev_minor) % SC_BUCKETS;
 	struct sc_file *f;
@@ -171,7 +182,7 @@ static struct elf_obj *get_obj(struct symcache *c, int pid, const struct map_ent
 	for (f = c->files[h]; f; f = f->next) {
 		if (f->inode == e->inode && f->dev_major == e->dev_major &&
 		    f->dev_minor == e->dev_minor)
-			return f->obj;
+			return f;
 	}
 	if (c->nfiles >= SC_MAX_FILES)
 		return NULL;
@@ -185,7 +196,86 @@ static struct elf_obj *get_obj(struct symcache *c, int pid, const struct map_ent
 	f->next = c->files[h];
 	c->files[h] = f;
 	c->nfiles++;
-	return f->obj;
+	return f;
+}
+
+/* Reads f's names beyond its own symbols, once, at its first resolve. */
+static void load_names(struct symcache *c, struct sc_file *f, int pid, const struct map_entry *e,
+		       const char *module)
+{
+	int err;
+
+	if (f->mi.loaded || !f->obj)
+		return;
+	f->module = module;
+	modinfo__load(&f->mi, f->obj, pid, e->deleted ? NULL : e->path);
+	if (!c->dinfod || !modinfo__wants_debug(&f->mi))
+		return;
+	err = dinfod__request(c->dinfod, f->mi.bid, f->mi.bid_len, f);
+	if (err)
+		p_debug("debuginfod: %s not asked: %s", module, strerror(-err));
+	f->asked = !err;
+}
+
+void symcache__set_debuginfod(struct symcache *c, struct dinfod *d)
+{
+	if (c)
+		c->dinfod = d;
+}
+
+/* Adopts the debug file fd (or logs why not) for f. 1 when f gained names. */
+static int adopt(struct sc_file *f, int fd)
+{
+	struct functab t = { 0 };
+	int err;
+
+	if (fd < 0) {
+		p_debug("debuginfod: no debug file for %s (build-id %s): %s", f->module,
+			f->mi.build_id, strerror(-fd));
+		return 0;
+	}
+	err = debugfile_syms_fd(fd, f->mi.bid, f->mi.bid_len, &t);
+	close(fd);
+	if (err) {
+		p_debug("debuginfod: the debug file for %s is unusable: %s", f->module,
+			strerror(-err));
+		return 0;
+	}
+	modinfo__adopt(&f->mi, &t, NAMES_DEBUGINFOD);
+	p_debug("debuginfod: names for %s", f->module);
+	return 1;
+}
+
+int symcache__poll(struct symcache *c)
+{
+	void *tag;
+	int fd, n = 0;
+
+	if (!c || !c->dinfod)
+		return 0;
+	while (dinfod__take(c->dinfod, &tag, &fd))
+		n += adopt(tag, fd);
+	if (n)
+		c->generation++;
+	return n;
+}
+
+__u64 symcache__generation(const struct symcache *c)
+{
+	return c ? c->generation : 0;
+}
+
+void symcache__modules(const struct symcache *c,
+		       void (*fn)(void *ctx, const char *module, const char *build_id,
+				  const char *names_from),
+		       void *ctx)
+{
+	for (size_t i = 0; c && i < SC_BUCKETS; i++) {
+		for (const struct sc_file *f = c->files[i]; f; f = f->next) {
+			if (f->mi.loaded && f->module)
+				fn(ctx, f->module, f->mi.build_id, names_src_str(f->mi.src));
+		}
+	}
 }
 
 /* --- per-pid maps --- */
@@ -272,9 +362,10 @@ static __u64 module_base(const struct sc_proc *p, const struct map_entry *e)
 int symcache__resolve(struct symcache *c, int pid, __u64 addr, struct sym_info *out)
 {
 	const struct map_entry *e;
-	struct elf_obj *obj;
+	struct sc_file *f;
 	struct sc_proc *p;
 	__u64 delta = 0;
+	enum sym_kind k = SYM_UNKNOWN;
 	int err;
 
 	if (!c || !out)
@@ -285,8 +376,18 @@ int symcache__resolve(struct symcache *c, int pid, __u64 addr, struct sym_info *
 	out->module = intern(c, e->path, e->deleted ? DELETED_SUFFIX : "");
 	if (!out->module)
 		return -errno;
-	obj = get_obj(c, pid, e);
-	out->func = obj ? elf_obj__symbolize(obj, addr - e->start + e->pgoff, &delta) : NULL;
-	out->off = out->func ? delta : addr - module_base(p, e);
+	f = get_file(c, pid, e);
+	if (f && f->obj) {
+		load_names(c, f, pid, e, out->module);
+		k = modinfo__symbolize(&f->mi, f->obj, addr - e->start + e->pgoff, &out->func,
+				       &delta);
+	}
+	out->mod_off = addr - module_base(p, e);
+	out->start_known = k == SYM_START;
+	if (k == SYM_UNKNOWN)
+		out->func = NULL;
+	out->off = k == SYM_UNKNOWN ? out->mod_off : delta;
+	out->build_id = f && f->obj ? f->mi.build_id : "";
+	out->names_from = names_src_str(f && f->obj ? f->mi.src : NAMES_NONE);
 	return 0;
 }
