@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 #include "log.h"
@@ -36,7 +37,28 @@ struct tui {
 	struct view *v;
 	attr_t attr[VS__COUNT];
 	int lines, cols;		/* size of the last paint */
+	unsigned long frames;		/* drawn, and the time they took (-v says at exit) */
+	double frame_ms_sum, frame_ms_max;
 };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One frame drawn since t0 (ms): snapshot, layout and the terminal update. */
+static void frame_done(struct tui *t, double t0)
+{
+	double ms = now_ms() - t0;
+
+	t->frames++;
+	t->frame_ms_sum += ms;
+	if (ms > t->frame_ms_max)
+		t->frame_ms_max = ms;
+}
 
 /* Colours sparingly: the header row, the sort column and selection, warnings, graphs. */
 static void set_attrs(struct tui *t, bool color)
@@ -179,6 +201,9 @@ void tui__free(struct tui *t)
 {
 	if (!t)
 		return;
+	if (t->frames)
+		p_debug("live view: %lu frames drawn, %.2f ms mean, %.2f ms max", t->frames,
+			t->frame_ms_sum / t->frames, t->frame_ms_max);
 	endwin();
 	delscreen(t->scr);
 	view__free(t->v);
@@ -242,16 +267,23 @@ unsigned int tui__input(struct tui *t)
 		if (act & TUI_QUIT)
 			break;
 	}
-	if (act & TUI_REDRAW)
+	if (act & TUI_REDRAW) {
+		double t0 = now_ms();
+
 		paint(t);
+		frame_done(t, t0);
+	}
 	return act;
 }
 
 void tui__draw(struct tui *t, const struct summary *s)
 {
+	double t0 = now_ms();
+
 	if (view__update(t->v, s))
 		p_warn("out of memory for the live view: it shows the previous figures");
 	paint(t);
+	frame_done(t, t0);
 }
 
 void tui__targets_gone(struct tui *t)
