@@ -24,7 +24,7 @@ one_run()
 	shift
 	start_gt_server "$name-server" "$state" "$@"
 	server=$GT_PID
-	if ! start_tlsmem "$name" -p "$server" --json; then
+	if ! start_tlsmem "$name" -p "$server" --json -o "$TMP/$name.csv"; then
 		fail "$name.attach" "no 'tlsmem: attached' line within 60 s"
 		dump "$TMP/$name.err"
 		e2e_finish
@@ -105,6 +105,25 @@ jq '.events.lost = 7 | .complete = false' "$run" >"$TMP/lost.json"
 run_tlsmem gate_lost compare --fail-above 1000 "$base" "$TMP/lost.json"
 check_eq gate.incomplete_fails "$RC" 3
 grep -q 'lost events' "$ERR" && pass gate.incomplete_said || fail gate.incomplete_said "$(cat "$ERR")"
+
+# tlsmem plot: the runs as bars of bytes per connection, beside the time series
+run_tlsmem plot_text plot "$base" "$run" -o -
+if [ "$RC" -eq 0 ] && grep -q 'bytes per connection per run' "$OUT" &&
+   grep -q 'base.json .*run.json' "$OUT"; then
+	pass plot.bars
+else
+	fail plot.bars "exit $RC: $(head -c 300 "$ERR")"
+fi
+if command -v gnuplot >/dev/null && [ -s "$TMP/base.csv" ]; then
+	run_tlsmem plot_svg plot "$TMP/base.csv" "$TMP/run.csv" "$base" "$run" -o "$TMP/all.svg"
+	if [ "$RC" -eq 0 ] && grep -q 'bytes per connection per run' "$TMP/all.svg" &&
+	   grep -q 'OpenSSL live bytes' "$TMP/all.svg"; then
+		pass plot.series_and_bars
+	else
+		fail plot.series_and_bars "exit $RC: $(head -c 300 "$ERR")"
+	fi
+fi
+expect_usage plot.bad_json plot "$TMP/cmp.json"
 
 # bad input: exit 2, a message, nothing on stdout
 echo 'time_s,live_ssl' >"$TMP/series.csv"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "compare.h"
 #include "log.h"
 #include "plot.h"
 
@@ -47,9 +48,18 @@ struct rec {
 	size_t nf, fcap;
 };
 
+/* Bars of bytes per connection, one cluster per run saved with tlsmem --json. */
+enum bar_fig { B_PER_LIVE, B_ALL_PEAK, B_SLOPE, B__COUNT };
+
 struct plot {
 	struct series s[2];
 	int ns;
+	struct cmp_run *runs;
+	int nruns;
+	bool bar_has[B__COUNT];		/* some run has this figure */
+	int panels;
+	char **files;
+	int nfiles;
 	const char *out;
 	enum out_kind kind;
 	double tdiv;			/* seconds per x unit */
@@ -60,15 +70,18 @@ struct plot {
 };
 
 static const char usage_text[] =
-"Usage: tlsmem plot FILE.csv [FILE2.csv] [-o OUT.png|OUT.svg|-]\n"
+"Usage: tlsmem plot [FILE.csv [FILE2.csv]] [RUN.json...] [-o OUT.png|OUT.svg|-]\n"
 "\n"
 "Draws the time series that tlsmem -o FILE.csv wrote, with gnuplot (Debian:\n"
 "gnuplot-nox): OpenSSL's live bytes and the process RSS on the left axis,\n"
 "live SSL objects on the right axis; intervals with a growth or leak flag are\n"
 "shaded and marked with the flag kinds. Two files are drawn side by side on\n"
-"the same scales, to compare runs.\n"
+"the same scales, to compare runs. Runs saved with tlsmem --json (as for\n"
+"tlsmem compare) are drawn next to them as bars of bytes per connection, one\n"
+"cluster per run: OpenSSL bytes per live SSL, and where the JSON has them the\n"
+"mean peak bytes of all connections and the RSS slope per connection.\n"
 "\n"
-"  -o, --output FILE   FILE.png or FILE.svg (default: the first CSV's name\n"
+"  -o, --output FILE   FILE.png or FILE.svg (default: the first file's name\n"
 "                      with .png); - draws text on stdout\n"
 "  -h, --help          this text\n"
 "\n"
@@ -423,7 +436,7 @@ static void put_spans(FILE *f, const struct plot *p, const struct series *s)
 
 static void put_terminal(FILE *f, const struct plot *p)
 {
-	int w = p->ns == 2 ? 1800 : 1100, h = 560;
+	int w = p->panels >= 2 ? 700 * p->panels + 400 : 1100, h = 560;
 
 	switch (p->kind) {
 	case OUT_PNG:
@@ -436,7 +449,7 @@ static void put_terminal(FILE *f, const struct plot *p)
 			"background rgb 'white'\n", w, h);
 		break;
 	case OUT_TEXT:
-		fprintf(f, "set terminal dumb size %d,32\n", p->ns == 2 ? 200 : 110);
+		fprintf(f, "set terminal dumb size %d,32\n", p->panels >= 2 ? 200 : 110);
 		break;
 	}
 	fputs("set termoption noenhanced\n", f);
@@ -474,6 +487,89 @@ static void put_panel(FILE *f, const struct plot *p, int k, size_t nflags)
 	putc('\n', f);
 }
 
+static struct cmp_val bar_value(const struct cmp_run *r, int b)
+{
+	switch (b) {
+	case B_PER_LIVE:
+		return r->bytes_per_live_ssl;
+	case B_ALL_PEAK:
+		return r->all_mean_peak;
+	default:
+		return r->rss_slope;
+	}
+}
+
+static const char *const bar_titles[B__COUNT] = {
+	[B_PER_LIVE] = "OpenSSL bytes per live SSL",
+	[B_ALL_PEAK] = "all connections, mean peak bytes",
+	[B_SLOPE] = "RSS slope per live SSL",
+};
+
+/* One row per run: its name, then each figure some run has ("-" where it has not). */
+static const char *const bar_colors[B__COUNT] = {
+	[B_PER_LIVE] = "#1f77b4", [B_ALL_PEAK] = "#9467bd", [B_SLOPE] = "#ff7f0e",
+};
+
+/* A string in a gnuplot data block: double quotes; a quote or control byte as '?'. */
+static void put_dq(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++)
+		putc((unsigned char)*s < 0x20 || *s == '"' || *s == '\\' ? '?' : *s, f);
+	putc('"', f);
+}
+
+static void put_bar_data(FILE *f, const struct plot *p)
+{
+	double ymax = 0, div;
+	int k, b, u;
+
+	for (k = 0; k < p->nruns; k++)
+		for (b = 0; b < B__COUNT; b++)
+			if (bar_value(&p->runs[k], b).ok)
+				ymax = fmax(ymax, bar_value(&p->runs[k], b).v);
+	for (u = 0; u < 3 && ymax >= 2 * pow(1024, u + 1); u++)
+		;
+	div = pow(1024, u);
+	fprintf(f, "bar_unit = '%s'\n$bars << EOD\n",
+		(const char *const[]){ "bytes", "KiB", "MiB", "GiB" }[u]);
+	for (k = 0; k < p->nruns; k++) {
+		put_dq(f, base_name(p->runs[k].path));
+		for (b = 0; b < B__COUNT; b++) {
+			struct cmp_val v = bar_value(&p->runs[k], b);
+
+			if (!p->bar_has[b])
+				continue;
+			if (v.ok)
+				fprintf(f, " %.10g", v.v / div);
+			else
+				fputs(" -", f);
+		}
+		putc('\n', f);
+	}
+	fputs("EOD\n", f);
+}
+
+static void put_bars(FILE *f, const struct plot *p)
+{
+	int b, col = 2;
+
+	fputs("unset object\nunset label\nunset y2tics\nunset y2label\nset xtics nomirror\n"
+	      "set ytics mirror\nset xrange [*:*]\nset yrange [0:*]\nset xlabel ''\n"
+	      "set ylabel bar_unit.' per connection'\nset datafile missing '-'\n"
+	      "set style data histograms\nset style histogram clustered gap 1\n"
+	      "set style fill solid 0.8 border -1\nset boxwidth 0.9\nset grid ytics\n"
+	      "set key below horizontal\nset title 'bytes per connection per run'\nplot ", f);
+	for (b = 0; b < B__COUNT; b++) {
+		if (!p->bar_has[b])
+			continue;
+		fprintf(f, "%s$bars using %d%s linecolor rgb '%s' title '%s'", col > 2 ? ", " : "",
+			col, col == 2 ? ":xtic(1)" : "", bar_colors[b], bar_titles[b]);
+		col++;
+	}
+	putc('\n', f);
+}
+
 /* The whole script in a malloc'd buffer; 0 or -ENOMEM. */
 static int build_script(const struct plot *p, char **text, size_t *len)
 {
@@ -488,12 +584,17 @@ static int build_script(const struct plot *p, char **text, size_t *len)
 		put_data(f, p, &p->s[k], k);
 		nflags[k] = put_flag_data(f, p, &p->s[k], k);
 	}
-	put_axes(f, p);
-	if (p->ns == 2)
-		fputs("set multiplot layout 1,2\n", f);
+	if (p->nruns)
+		put_bar_data(f, p);
+	if (p->panels >= 2)
+		fprintf(f, "set multiplot layout 1,%d\n", p->panels);
+	if (p->ns)
+		put_axes(f, p);
 	for (k = 0; k < p->ns; k++)
 		put_panel(f, p, k, nflags[k]);
-	if (p->ns == 2)
+	if (p->nruns)
+		put_bars(f, p);
+	if (p->panels >= 2)
 		fputs("unset multiplot\n", f);
 	if (fclose(f)) {
 		free(*text);
@@ -667,12 +768,15 @@ static int draw(const struct plot *p, const char *script, size_t len)
 	return err ? 1 : 0;
 }
 
-/* The default output: FILE.png for FILE.csv; A-vs-B.png for two. */
+/* The default output: FILE.png for FILE.csv or FILE.json; A-vs-B.png for two. */
 static char *default_out(const struct plot *p)
 {
-	const char *a = p->s[0].path, *b = p->ns == 2 ? base_name(p->s[1].path) : NULL;
-	int la = (int)strlen(a) - (ends_with(a, ".csv") ? 4 : 0);
-	int lb = b ? (int)strlen(b) - (ends_with(b, ".csv") ? 4 : 0) : 0;
+	const char *a = p->ns ? p->s[0].path : p->runs[0].path;
+	const char *b = p->ns == 2 ? base_name(p->s[1].path) : p->ns == 0 && p->nruns > 1 ?
+			base_name(p->runs[p->nruns - 1].path) : NULL;
+	int la = (int)strlen(a) - (ends_with(a, ".csv") ? 4 : ends_with(a, ".json") ? 5 : 0);
+	int lb = b ? (int)strlen(b) - (ends_with(b, ".csv") ? 4 : ends_with(b, ".json") ? 5 : 0) :
+		     0;
 	char *out = NULL;
 
 	if (b && asprintf(&out, "%.*s-vs-%.*s.png", la, a, lb, b) < 0)
@@ -701,18 +805,69 @@ static int parse_args(int argc, char **argv, struct plot *p)
 			return 2;
 		}
 	}
-	p->ns = argc - optind;
-	if (p->ns < 1 || p->ns > 2) {
-		p_err("plot: expected one or two CSV files, got %d", p->ns);
+	p->files = argv + optind;
+	p->nfiles = argc - optind;
+	if (p->nfiles < 1) {
+		p_err("plot: expected one or two CSV files, or runs saved with --json");
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	p->s[0].path = argv[optind];
-	p->s[1].path = p->ns == 2 ? argv[optind + 1] : NULL;
 	if (!p->out || !strcmp(p->out, "-") || ends_with(p->out, ".png") || ends_with(p->out, ".svg"))
 		return 0;
 	p_err("plot: -o %s: expected a name ending in .png or .svg, or - for text", p->out);
 	return 2;
+}
+
+/* Adds file i as a run (JSON) or a time series (CSV); 0, or the exit status. */
+static int add_input(struct plot *p, const char *path)
+{
+	struct cmp_run r;
+	bool is_run = false;
+	int rc, b;
+
+	if (!ends_with(path, ".csv")) {
+		rc = cmp_run_load(&r, path, &is_run);
+		if (rc)
+			return rc;
+	}
+	if (is_run) {
+		if (p->nruns == CMP_MAX_RUNS) {
+			cmp_run_free(&r);
+			p_err("plot: more than %d runs", CMP_MAX_RUNS);
+			return 2;
+		}
+		for (b = 0; b < B__COUNT; b++)
+			p->bar_has[b] |= bar_value(&r, b).ok;
+		p->runs[p->nruns++] = r;
+		return 0;
+	}
+	if (p->ns == 2) {
+		p_err("plot: more than two CSV time series (%s)", path);
+		return 2;
+	}
+	p->s[p->ns].path = path;
+	return series_load(&p->s[p->ns++]);
+}
+
+static int load_inputs(struct plot *p)
+{
+	int k, rc = 0;
+
+	p->runs = calloc(CMP_MAX_RUNS, sizeof(*p->runs));
+	if (!p->runs) {
+		p_err("out of memory");
+		return 1;
+	}
+	for (k = 0; !rc && k < p->nfiles; k++)
+		rc = add_input(p, p->files[k]);
+	if (!rc && p->nruns && !p->bar_has[B_PER_LIVE] && !p->bar_has[B_ALL_PEAK] &&
+	    !p->bar_has[B_SLOPE]) {
+		p_err("plot: no bytes per connection in %s%s (no live SSL object created since "
+		      "attach)", p->runs[0].path, p->nruns > 1 ? " or the other runs" : "");
+		rc = 2;
+	}
+	p->panels = p->ns + (p->nruns ? 1 : 0);
+	return rc;
 }
 
 int plot_main(int argc, char **argv)
@@ -725,8 +880,7 @@ int plot_main(int argc, char **argv)
 	rc = parse_args(argc, argv, &p);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	for (k = 0; !rc && k < p.ns; k++)
-		rc = series_load(&p.s[k]);
+	rc = load_inputs(&p);
 	if (rc)
 		goto cleanup;
 	if (!p.out) {
@@ -752,5 +906,8 @@ cleanup:
 	free(out);
 	for (k = 0; k < 2; k++)
 		series_free(&p.s[k]);
+	for (k = 0; k < p.nruns; k++)
+		cmp_run_free(&p.runs[k]);
+	free(p.runs);
 	return rc;
 }
