@@ -14,6 +14,7 @@
 #   mini       .gnu_debugdata (MiniDebugInfo)
 #   mini_trunc .gnu_debugdata truncated: skipped
 #   jni        a JNINativeMethod table names it "newSSL"
+#   report     the text report says per module where its names came from
 #   debuginfod a local debuginfod server (own network namespace, loopback)
 #   refused    a debuginfod URL that refuses: the start, exit 0
 # NAMES_ONLY="bare jni" runs a subset.
@@ -23,7 +24,7 @@ set -u
 
 SHAPES=${SHAPES_OUT:-.output/shapes}
 NAMES_ONLY=${NAMES_ONLY:-bare buildid buildid_bad debuglink debuglink_crc mini mini_trunc jni \
-debuginfod refused}
+report debuginfod refused}
 BATCH=5
 
 # sym_addr LIB SYM: the symbol's address in the unstripped LIB, as 0xHEX
@@ -60,7 +61,7 @@ run_case()
 		return 1
 	fi
 	if ! TLSMEM="${TLSMEM_PREFIX:-} ./tlsmem" start_tlsmem_words "$name.tlsmem" -p "$pid" \
-		--json -v; then
+		--json -v --sites-csv "$TMP/$name.sites.csv" --metrics-file "$TMP/$name.prom"; then
 		fail "$name.attach" "no 'tlsmem: attached' line within 60 s"
 		dump "$TMP/$name.tlsmem.err"
 		return 1
@@ -86,6 +87,10 @@ run_case()
 	check_eq "$name.no_wrong_name" "$(json_get "$json" \
 		'[.sites[] | select(.caller == "tcn_state_new")] | length')" 0
 	check_eq "$name.build_id" "$(site "$json" .build_id)" "$BUILD_ID"
+	check_eq "$name.csv_build_id" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["file"] ~ /names\.c$/ { print $c["build_id"]; exit }' "$TMP/$name.sites.csv")" "$BUILD_ID"
+	check_eq "$name.prom_build_id" "$(grep '^tlsmem_site_live_bytes{' "$TMP/$name.prom" |
+		grep 'names\.c' | grep -c "build_id=\"$BUILD_ID\"")" 1
 	return 0
 }
 
@@ -115,6 +120,28 @@ buildid_case()
 	run_case "$name" "$SHAPES/names/libnames_stripped.so" "$want" "$from" \
 		unshare --mount --propagation private sh -c \
 		"mount --bind '$d' /usr/lib/debug && exec \"\$0\" \"\$@\""
+}
+
+# the text report says, per module, where the names came from
+case_report()
+{
+	local st=$TMP/report.state pid tl
+
+	spawn report.host "$SHAPES/dl_host" --state "$st" --load "$SHAPES/names/libnames_jni.so" \
+		--at-start --call tcn --batch $BATCH
+	pid=$LAST_PID
+	wait_for_state_seq "$st" 0 10 || { fail report.start "dl_host did not start"; return; }
+	start_tlsmem report.tlsmem -p "$pid" --report ||
+		{ fail report.attach "no 'tlsmem: attached' line"; return; }
+	tl=$LAST_PID
+	request_state "$pid" "$st" USR1
+	stop_tlsmem "$tl"
+	kill -TERM "$pid" 2>/dev/null
+	info "[report] $(grep -A3 '^names of the callers' "$TMP/report.tlsmem.out" | tr -s ' ')"
+	check_eq report.names "$(grep -A3 '^names of the callers' "$TMP/report.tlsmem.out" |
+		grep -cE '^  libnames_jni\.so +JNI +build-id [0-9a-f]{40}$')" 1
+	check_eq report.site "$(grep -cE 'names\.c:[0-9]+ newSSL libnames_jni\.so$' \
+		"$TMP/report.tlsmem.out")" 1
 }
 
 case_buildid()

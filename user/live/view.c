@@ -43,7 +43,7 @@ struct site_row {
 	bool has_delta;
 	char site[176];			/* "file:line" */
 	char caller[160];
-	char module[96];		/* basename of the module */
+	char module[96];		/* basename of the module [where its names came from] */
 };
 
 struct obj_row {
@@ -172,7 +172,12 @@ static void site_names(struct view *v, const struct summary *s, struct site_row 
 		snprintf(buf, sizeof(buf), "-");
 	copy_text(r->site, sizeof(r->site), buf);
 	copy_text(r->caller, sizeof(r->caller), nm.caller ? nm.caller : "?");
-	copy_text(r->module, sizeof(r->module), base_name(nm.module));
+	/* the module, and where its names came from ("libcrypto.so.3 [eh_frame only]") */
+	if (nm.names_from && strcmp(nm.names_from, "none"))
+		snprintf(buf, sizeof(buf), "%s [%s]", base_name(nm.module), nm.names_from);
+	else
+		snprintf(buf, sizeof(buf), "%s", base_name(nm.module));
+	copy_text(r->module, sizeof(r->module), buf);
 }
 
 /* "file:line caller (module)" of a site id, for flag lines. */

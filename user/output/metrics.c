@@ -259,6 +259,7 @@ static void put_site(FILE *f, const char *name, const struct who *w, const struc
 	put_label(f, "line", line);
 	put_label(f, "caller", nm->caller);
 	put_label(f, "module", nm->module);
+	put_label(f, "build_id", nm->build_id);
 	fprintf(f, "} %llu\n", (unsigned long long)v);
 }
 

@@ -267,6 +267,32 @@ static void text_targets(FILE *f, const struct summary *s)
 	}
 }
 
+#define NAMES_MODULES_MAX	16
+
+/* Per module of the sites shown: where its names came from, and its build-id. */
+static void text_names(FILE *f, const struct summary *s, const struct site_fig *v, size_t n)
+{
+	struct site_name seen[NAMES_MODULES_MAX], nm;
+	size_t k = 0, j;
+	const char *mod;
+
+	for (size_t i = 0; i < n && k < NAMES_MODULES_MAX; i++) {
+		if (sites__name(s->sites, v[i].id, &nm) || !strcmp(nm.module, "?"))
+			continue;
+		for (j = 0; j < k && strcmp(seen[j].module, nm.module); j++)
+			;
+		if (j == k)
+			seen[k++] = nm;
+	}
+	if (k)
+		fprintf(f, "names of the callers, per module:\n");
+	for (j = 0; j < k; j++) {
+		mod = strrchr(seen[j].module, '/');
+		fprintf(f, "  %-28s %-14s build-id %s\n", mod ? mod + 1 : seen[j].module,
+			seen[j].names_from, seen[j].build_id[0] ? seen[j].build_id : "none");
+	}
+}
+
 static void text_sites(FILE *f, const struct summary *s)
 {
 	struct site_fig *v;
@@ -294,6 +320,7 @@ static void text_sites(FILE *f, const struct summary *s)
 	}
 	if (n > s->max_sites)
 		fprintf(f, "(%zu more sites)\n", n - s->max_sites);
+	text_names(f, s, v, n < s->max_sites ? n : s->max_sites);
 	free(v);
 }
 
@@ -654,7 +681,7 @@ int report_json(FILE *f, const struct summary *s)
 int report_sites_csv(FILE *f, const struct summary *s)
 {
 	static const char *const head[] = { "file", "line", "caller", "module", "live_blocks",
-					    "live_bytes", "allocs", "frees" };
+					    "live_bytes", "allocs", "frees", "build_id" };
 	struct csv_writer *w = csv_writer__new(f);
 	struct site_fig *v;
 	size_t n, i;
@@ -678,6 +705,7 @@ int report_sites_csv(FILE *f, const struct summary *s)
 		csv_writer__u64(w, v[i].st.live_bytes);
 		csv_writer__u64(w, v[i].st.allocs);
 		csv_writer__u64(w, v[i].st.frees);
+		csv_writer__field(w, nm.build_id);
 		csv_writer__end_row(w);
 	}
 	free(v);
