@@ -146,6 +146,25 @@ seeds_jsonr()
 	head -c $(($(wc -c <"$d/report.json") / 2)) "$d/report.json" >"$d/report.half"
 }
 
+# seeds_compare DIR: two runs (BASE, NUL, RUN) with sites that match, move and differ
+seeds_compare()
+{
+	local d=$1 a b
+
+	a='{"format":1,"targets":[{"pid":1,"comm":"a","openssl":[{"path":"/l","kind":"shared","version":"OpenSSL 3.0.1 x"}]}],"duration_s":1,"ssl":{"live":2,"created":4,"peak_live":3},"heap":{"live_bytes":100,"allocs":40,"bytes_per_live_ssl":50},"ssl_cost":{"objects":2,"all":{"objects":4,"mean_peak_bytes":70}},"events":{"lost":0},"complete":true,"sites":[{"file":"a.c","line":1,"caller":"f","live_bytes":10,"alloc_bytes":20},{"file":"m.c","line":5,"caller":"g","live_bytes":4}]}'
+	b='{"targets":[],"duration_s":2,"ssl":{"live":1,"created":9},"heap":{"live_bytes":50,"bytes_per_live_ssl":60},"events":{"lost":3},"complete":false,"sites":[{"file":"a.c","line":1,"caller":"f","live_bytes":30},{"file":"m.c","line":7,"caller":"g","live_bytes":8},{"file":"n.c","line":2,"caller":"h","live_bytes":1}]}'
+	printf '%s\0%s' "$a" "$b" >"$d/two-runs"
+	printf '%s' "$a" >"$d/one-run"
+	printf '%s\0%s' "$a" '{"format":2,"targets":[],"ssl":{},"heap":{},"events":{},"sites":[]}' >"$d/format2"
+}
+
+dict_compare()
+{
+	dict_jsonr
+	printf '"%s"\n' '\"live_bytes\"' '\"alloc_bytes\"' '\"caller\"' '\"line\"' '\"file\"' \
+		'\"ssl_cost\"' '\"all\"' '\"mean_peak_bytes\"' '\"complete\"' '\x00'
+}
+
 dict_jsonr()
 {
 	printf '"%s"\n' '{' '}' '[' ']' ':' ',' 'true' 'false' 'null' '\\u' '\\ud800' '\\udc00' \
@@ -220,6 +239,8 @@ mkdir -p "$FUZZ" || exit 1
 if command -v "$CLANG" >/dev/null; then
 	fuzz procmaps 16384 user/attach/procmaps.c user/attach/fileio.c
 	fuzz jsonr 16384 user/output/jsonr.c
+	fuzz compare 16384 user/output/compare.c user/output/jsonr.c user/output/jsonw.c \
+		user/output/units.c user/log.c -lm
 	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
 else
 	fail build "$CLANG not found (make deps)"

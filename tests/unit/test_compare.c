@@ -82,6 +82,7 @@ static void test_reads_figures(void)
 		return;
 	ASSERT_STREQ(r->target, "srv (PID 7)", "target");
 	ASSERT_STREQ(r->openssl, "OpenSSL 3.0.19 shared", "openssl");
+	ASSERT_STREQ(r->object, "libssl.so.3", "the object that carries it");
 	ASSERT_TRUE(r->ssl_live.ok && r->ssl_live.v == 4, "ssl.live");
 	ASSERT_TRUE(r->bytes_per_live_ssl.ok && r->bytes_per_live_ssl.v == 5000, "bytes per live SSL");
 	ASSERT_TRUE(!r->ssl_peak_live.ok, "peak_live absent: no figure, no failure");

@@ -35,6 +35,13 @@ static struct cmp_val val_path(const struct jsonr_node *n, const char *a, const 
 	return val_at(n, key);
 }
 
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b && b[1] ? b + 1 : path;
+}
+
 /* Shows every control byte of s as '?': names from a JSON file reach a terminal. */
 static void clean(char *s)
 {
@@ -64,7 +71,7 @@ static void describe_targets(struct cmp_run *r)
 {
 	const struct jsonr_node *t = jsonr_first(r->targets), *o;
 	char comm[40] = "?", ver[48] = "version unknown";
-	const char *kind = "?";
+	const char *kind = "?", *path = NULL;
 	double pid = 0;
 
 	if (t) {
@@ -74,7 +81,10 @@ static void describe_targets(struct cmp_run *r)
 	for (o = jsonr_first(jsonr_get(t, "openssl")); o; o = jsonr_next(o)) {
 		if (!strcmp(kind, "?") && jsonr_str(jsonr_get(o, "kind")))
 			kind = jsonr_str(jsonr_get(o, "kind"));
+		if (!path)
+			path = jsonr_str(jsonr_get(o, "path"));
 		if (jsonr_str(jsonr_get(o, "version"))) {
+			path = jsonr_str(jsonr_get(o, "path")) ? jsonr_str(jsonr_get(o, "path")) : path;
 			short_version(ver, sizeof(ver), jsonr_str(jsonr_get(o, "version")));
 			kind = jsonr_str(jsonr_get(o, "kind")) ? jsonr_str(jsonr_get(o, "kind")) : kind;
 			break;
@@ -88,6 +98,7 @@ static void describe_targets(struct cmp_run *r)
 		snprintf(r->target, sizeof(r->target), "%s (PID %.0f)", comm, pid);
 	snprintf(r->openssl, sizeof(r->openssl), "%s %s", ver, kind);
 	clean(r->openssl);
+	clean_copy(r->object, sizeof(r->object), path ? base_name(path) : "-");
 }
 
 static int read_sites(struct cmp_run *r, const struct jsonr_node *arr, char *err, size_t errcap)
@@ -495,13 +506,6 @@ bool cmp_judge(const struct cmp *c, int k, double pct, double site_bytes, struct
 #define LABEL_W	30
 #define COL_W	22
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b && b[1] ? b + 1 : path;
-}
-
 static char *fmt_val(char *buf, size_t cap, struct cmp_val v, bool bytes)
 {
 	if (!v.ok)
@@ -544,6 +548,11 @@ static void cell_target(const struct cmp *c, int k, char *b, size_t n)
 static void cell_openssl(const struct cmp *c, int k, char *b, size_t n)
 {
 	snprintf(b, n, "%s", c->run[k].openssl);
+}
+
+static void cell_object(const struct cmp *c, int k, char *b, size_t n)
+{
+	snprintf(b, n, "%s", c->run[k].object);
 }
 
 static void cell_duration(const struct cmp *c, int k, char *b, size_t n)
@@ -639,6 +648,7 @@ static const struct {
 	{ "", cell_file },
 	{ "target", cell_target },
 	{ "OpenSSL", cell_openssl },
+	{ "OpenSSL in", cell_object },
 	{ "duration", cell_duration },
 	{ "live SSL", cell_live },
 	{ "SSL created / freed", cell_created },

@@ -38,6 +38,7 @@ struct cmp_run {
 	const struct jsonr_node *targets;
 	char target[96];		/* "gt_server (PID 42)", "node +2 more" */
 	char openssl[96];		/* "OpenSSL 3.0.19 shared" */
+	char object[64];		/* the object that carries it: "libcrypto.so.3", "node" */
 	double duration_s;
 	struct cmp_val ssl_live, ssl_peak_live, ssl_created, ssl_freed;
 	struct cmp_val live_bytes, peak_live_bytes, allocs;
