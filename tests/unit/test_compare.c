@@ -283,6 +283,42 @@ out:
 	cmp_free(&c);
 }
 
+static void test_norm_file(void)
+{
+	ASSERT_STREQ(cmp_norm_file("../deps/openssl/openssl/ssl/s3_lib.c"), "ssl/s3_lib.c", "node");
+	ASSERT_STREQ(cmp_norm_file("../ssl/s3_lib.c"), "ssl/s3_lib.c", "Debian");
+	ASSERT_STREQ(cmp_norm_file("/build/openssl-3.0.19/providers/x/y.c"), "providers/x/y.c",
+		     "absolute");
+	ASSERT_STREQ(cmp_norm_file("crypto/mem.c"), "crypto/mem.c", "already at the root");
+	ASSERT_STREQ(cmp_norm_file("tests/targets/gt_server.c"), "tests/targets/gt_server.c",
+		     "not OpenSSL's: whole");
+	ASSERT_STREQ(cmp_norm_file("?"), "?", "unknown");
+	ASSERT_STREQ(cmp_norm_file("src/myssl/x.c"), "src/myssl/x.c", "a component, not a prefix");
+}
+
+/* node (symbols, ../deps/openssl/openssl/) against Debian (stripped, ../): one site. */
+static void test_unnamed_callers(void)
+{
+	struct cmp c = { 0 };
+	const struct cmp_row *w;
+
+	if (!load(&c, 0, run_json(10, 10, 1, 0, "../ssl/ssl_sess.c|180|libssl.so.3+0x3fa40+0x27|9280;"
+				  "../crypto/evp/evp_enc.c|71|libcrypto.so.3+0x32e020+0x435|100;"
+				  "../crypto/evp/evp_enc.c|71|libcrypto.so.3+0x32e020+0x48d|100", "")) ||
+	    !load(&c, 1, run_json(10, 10, 1, 0, "../deps/openssl/openssl/ssl/ssl_sess.c|180|"
+				  "ssl_session_dup_intern|9280;../deps/openssl/openssl/crypto/evp/"
+				  "evp_enc.c|71|tls13_change_cipher_state|100", "")))
+		goto out;
+	if (!ASSERT_EQ(cmp_build(&c), 0, "build"))
+		goto out;
+	w = row_of(&c, "ssl/ssl_sess.c", "ssl_session_dup_intern");
+	ASSERT_TRUE(w && w->match == CMP_CALLER_UNNAMED && w->in[0] && w->in[1] &&
+		    w->delta[1] == 0, "matched by file:line, named after the build with symbols");
+	ASSERT_EQ(c.nrows, 4, "evp_enc.c:71: two candidates in BASE, no guess");
+out:
+	cmp_free(&c);
+}
+
 int main(void)
 {
 	static const struct test_case tests[] = {
@@ -296,6 +332,8 @@ int main(void)
 		TEST(test_lines_not_merged_when_both_present),
 		TEST(test_budget),
 		TEST(test_budget_without_figure),
+		TEST(test_norm_file),
+		TEST(test_unnamed_callers),
 	};
 
 	return test_main(tests, sizeof(tests) / sizeof(tests[0]));

@@ -101,6 +101,23 @@ static void describe_targets(struct cmp_run *r)
 	clean_copy(r->object, sizeof(r->object), path ? base_name(path) : "-");
 }
 
+const char *cmp_norm_file(const char *f)
+{
+	static const char *const top[] = { "ssl/", "crypto/", "providers/", "include/", "engines/" };
+	const char *p = f;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+			if (!strncmp(p, top[i], strlen(top[i])))
+				return p;
+		p = strchr(p, '/');
+		if (!p)
+			return f;
+		p++;
+	}
+}
+
 static int read_sites(struct cmp_run *r, const struct jsonr_node *arr, char *err, size_t errcap)
 {
 	const struct jsonr_node *e;
@@ -124,6 +141,7 @@ static int read_sites(struct cmp_run *r, const struct jsonr_node *arr, char *err
 			return -EINVAL;
 		}
 		s->line = (long)line;
+		s->file = cmp_norm_file(s->file);
 		jsonr_num(jsonr_get(e, "live_blocks"), &s->live_blocks);
 		s->alloc_bytes = val_at(e, "alloc_bytes");
 	}
@@ -409,6 +427,97 @@ static void finish_rows(struct cmp *c)
 	qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
 }
 
+static bool is_address(const char *caller)
+{
+	return strstr(caller, "0x") != NULL;
+}
+
+static long first_line(const struct cmp_row *w)
+{
+	int k;
+
+	for (k = 0; k < CMP_MAX_RUNS - 1 && !w->in[k]; k++)
+		;
+	return w->line[k];
+}
+
+static int row_line_cmp(const void *a, const void *b)
+{
+	const struct cmp_row *x = a, *y = b;
+	int d = strcmp(x->file, y->file);
+
+	if (!d)
+		d = (first_line(x) > first_line(y)) - (first_line(x) < first_line(y));
+	if (!d)
+		d = strcmp(x->caller, y->caller);
+	return d;
+}
+
+/*
+ * Rows of one file:line whose callers are addresses but for one name at most
+ * (a stripped build beside one with symbols), no run listing two of them.
+ * *name: that name, or NULL.
+ */
+static bool unnamed_group(const struct cmp_row *g, size_t n, int nruns, const char **name)
+{
+	size_t i;
+	int k, seen;
+
+	*name = NULL;
+	for (i = 0; i < n; i++) {
+		if (g[i].match != CMP_EXACT)
+			return false;
+		if (is_address(g[i].caller))
+			continue;
+		if (*name && strcmp(*name, g[i].caller))
+			return false;
+		*name = g[i].caller;
+	}
+	for (k = 0; k < nruns; k++) {
+		for (i = 0, seen = 0; i < n; i++)
+			seen += g[i].in[k];
+		if (seen > 1)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Sites whose callers have no name (an address in a stripped build) are
+ * matched by file:line alone when that is unambiguous. Returns the new count.
+ */
+static size_t merge_unnamed(struct cmp_row *rows, size_t n, int nruns)
+{
+	size_t i = 0, j, m, out = 0;
+	const char *name;
+	int k;
+
+	qsort(rows, n, sizeof(*rows), row_line_cmp);
+	while (i < n) {
+		for (j = i + 1; j < n && !strcmp(rows[j].file, rows[i].file) &&
+		     first_line(&rows[j]) == first_line(&rows[i]); j++)
+			;
+		if (j - i > 1 && unnamed_group(&rows[i], j - i, nruns, &name)) {
+			for (m = i + 1; m < j; m++)
+				for (k = 0; k < nruns; k++) {
+					if (!rows[m].in[k])
+						continue;
+					rows[i].in[k] = true;
+					rows[i].line[k] = rows[m].line[k];
+					rows[i].per[k] = rows[m].per[k];
+				}
+			rows[i].match = CMP_CALLER_UNNAMED;
+			rows[i].caller = name ? name : rows[i].caller;
+			rows[out++] = rows[i];
+		} else {
+			for (m = i; m < j; m++)
+				rows[out++] = rows[m];
+		}
+		i = j;
+	}
+	return out;
+}
+
 /* Groups sorted refs into rows: one per (file, line, caller), then moved lines merged. */
 static size_t group_rows(struct cmp *c, const struct ref *v, size_t n)
 {
@@ -455,6 +564,7 @@ int cmp_build(struct cmp *c)
 			v[n++] = (struct ref){ k, &c->run[k].sites[i] };
 	qsort(v, n, sizeof(*v), ref_cmp);
 	c->nrows = group_rows(c, v, n);
+	c->nrows = merge_unnamed(c->rows, c->nrows, c->nruns);
 	free(v);
 	finish_rows(c);
 	return 0;
@@ -695,19 +805,22 @@ static void site_name(const struct cmp_row *w, char *buf, size_t cap)
 		;
 	if (w->match == CMP_LINE_MOVED)
 		snprintf(buf, cap, "%s:* %s", file, caller);
+	else if (w->match == CMP_CALLER_UNNAMED)
+		snprintf(buf, cap, "%s:%ld %s%s", file, w->line[k], is_address(w->caller) ? "" : caller,
+			 is_address(w->caller) ? "(callers unnamed)" : "~");
 	else
 		snprintf(buf, cap, "%s:%ld %s", file, w->line[k], caller);
 }
 
 static void print_sites(FILE *f, const struct cmp *c, size_t max)
 {
-	char name[112], t[32];
+	char name[160], t[32];
 	size_t i, shown = 0, same = 0;
 	int k;
 
 	fprintf(f, "\nsites by change in bytes per connection (%s) against BASE:\n",
 		basis_words(c->basis));
-	fprintf(f, "%-56s %10s", "SITE (file:line caller)", "BASE");
+	fprintf(f, "%-64s %10s", "SITE (file:line caller)", "BASE");
 	for (k = 1; k < c->nruns; k++) {
 		snprintf(name, sizeof(name), "RUN %d", k);
 		fprintf(f, " %10s", name);
@@ -726,7 +839,7 @@ static void print_sites(FILE *f, const struct cmp *c, size_t max)
 			continue;
 		shown++;
 		site_name(w, name, sizeof(name));
-		fprintf(f, "%-56.56s", name);
+		fprintf(f, "%-64.64s", name);
 		for (k = 0; k < c->nruns; k++) {
 			fprintf(f, " %10s", !w->has[k] ? "-" : !w->in[k] ? "absent" :
 				fmt_bytes(t, sizeof(t), w->per[k]));
@@ -745,11 +858,13 @@ static void print_sites(FILE *f, const struct cmp *c, size_t max)
 /* Sites a run lists that BASE does not, and the reverse; line-moved sites said so. */
 static void print_unmatched(FILE *f, const struct cmp *c)
 {
-	size_t i, base_only, run_only, moved = 0;
+	size_t i, base_only, run_only, moved = 0, unnamed = 0;
 	int k;
 
-	for (i = 0; i < c->nrows; i++)
+	for (i = 0; i < c->nrows; i++) {
 		moved += c->rows[i].match == CMP_LINE_MOVED;
+		unnamed += c->rows[i].match == CMP_CALLER_UNNAMED;
+	}
 	for (k = 1; k < c->nruns; k++) {
 		base_only = run_only = 0;
 		for (i = 0; i < c->nrows; i++) {
@@ -763,6 +878,9 @@ static void print_unmatched(FILE *f, const struct cmp *c)
 	if (moved)
 		fprintf(f, "%zu sites matched by file and caller with another line (\"*\"); "
 			"the lines are in --json\n", moved);
+	if (unnamed)
+		fprintf(f, "%zu sites matched by file and line (\"~\"), their callers unnamed in "
+			"some runs\n", unnamed);
 }
 
 /* ---- the JSON ---- */
@@ -862,7 +980,7 @@ static void json_row(struct jsonw *w, const struct cmp *c, const struct cmp_row 
 	for (k = 0; k < c->nruns && r->in[k]; k++)
 		;
 	jsonw__str(w, k < c->nruns ? "unmatched" : r->match == CMP_LINE_MOVED ? "file_caller" :
-		   "file_line_caller");
+		   r->match == CMP_CALLER_UNNAMED ? "file_line" : "file_line_caller");
 	jsonw__key(w, "lines");
 	jsonw__arr_open(w);
 	for (k = 0; k < c->nruns; k++)
@@ -1128,7 +1246,7 @@ static int load_all(struct cmp *c, char **paths, int n)
 /* Names the sites that grew most in run k; the budget's evidence. */
 static void name_grown(const struct cmp *c, int k, double above, char *buf, size_t cap)
 {
-	char name[112], d[32];
+	char name[160], d[32];
 	size_t i, n = 0, len;
 
 	buf[0] = '\0';

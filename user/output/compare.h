@@ -58,7 +58,11 @@ enum cmp_basis {
 	CMP_BASIS_ALLOC,	/* alloc_bytes / ssl.created: what a connection allocated */
 };
 
-enum cmp_match { CMP_EXACT, CMP_LINE_MOVED };
+enum cmp_match {
+	CMP_EXACT,		/* file, line and caller */
+	CMP_LINE_MOVED,		/* file and caller, on another line */
+	CMP_CALLER_UNNAMED,	/* file and line; the callers are addresses in other builds */
+};
 
 /* One site across runs; per[k] is meaningful only when has[k]. */
 struct cmp_row {
@@ -102,6 +106,14 @@ void cmp_run_free(struct cmp_run *r);		/* NULL-safe; r itself is not freed */
 /* Chooses the basis, matches the sites of c->run[0..nruns) and fills c->rows. 0 or -ENOMEM. */
 int cmp_build(struct cmp *c);
 void cmp_free(struct cmp *c);			/* rows and runs */
+
+/*
+ * A source file from OpenSSL's tree root: "../deps/openssl/openssl/ssl/s3_lib.c"
+ * (node) and "../ssl/s3_lib.c" (Debian) both give "ssl/s3_lib.c". A path
+ * with no top directory of OpenSSL's (ssl/, crypto/, providers/, include/,
+ * engines/) is returned whole. The result points into f.
+ */
+const char *cmp_norm_file(const char *f);
 
 /* Bytes per connection of a site, on a basis; ok false when the run cannot say. */
 struct cmp_val cmp_site_per_conn(const struct cmp_run *r, const struct cmp_site *s,
