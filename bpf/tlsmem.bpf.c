@@ -33,13 +33,18 @@ struct tstate {
 	__u64 file;
 	__u64 ssl;		/* SSL * of the outermost SSL call */
 	__u64 ssl_sp;		/* stack pointer at that call */
+	__u64 after_ssl;	/* SSL * this thread's SSL_new returned, until it calls on another */
+	__u64 sess;		/* SSL_CTX_add_session: the SSL_SESSION * */
+	__u64 sess_sp;		/* stack pointer at the session function */
 	__s32 line;
 	__u16 depth;		/* nesting of allocator calls */
 	__u16 fn;		/* enum tlsmem_func of the outermost allocator call */
 	__u16 ssl_depth;	/* nesting of SSL calls */
 	__u16 ssl_fn;		/* enum tlsmem_func of the outermost SSL call */
 	__u16 self_freed;	/* SSL_free released the SSL object itself */
-	__u16 pad;
+	__u16 sess_depth;	/* nesting of session functions */
+	__u16 sess_fn;		/* enum tlsmem_func of the outermost one */
+	__u16 pad[3];
 };
 
 struct ssl_key {
@@ -174,9 +179,31 @@ static __always_inline void emit_short(__u16 kind, __u16 flags, __u32 aux, __u64
 	bpf_ringbuf_submit(e, kind == TLSMEM_EV_MAPS_CHANGED ? BPF_RB_FORCE_WAKEUP : wakeup_flags());
 }
 
-static __always_inline __u16 scope_flags(const struct tstate *t)
+/*
+ * Who owns what the thread allocates now: a session function's session, the
+ * SSL object of the call it is inside, or the SSL object its last SSL_new
+ * returned (user space bounds that rule). *owner is what goes in the record.
+ */
+static __always_inline __u16 scope_flags(const struct tstate *t, __u64 *owner)
 {
-	return t->ssl_depth && t->ssl_fn == TLSMEM_FN_SSL_NEW ? TLSMEM_F_IN_SSL_NEW : 0;
+	*owner = 0;
+	if (t->sess_depth) {
+		if (t->sess_fn == TLSMEM_FN_SESSION_NEW)
+			return TLSMEM_F_IN_SESSION_NEW;
+		*owner = t->sess;
+		return TLSMEM_F_IN_CACHE_ADD;
+	}
+	if (t->ssl_depth) {
+		if (t->ssl_fn == TLSMEM_FN_SSL_NEW)
+			return TLSMEM_F_IN_SSL_NEW;
+		*owner = t->ssl;
+		return 0;
+	}
+	if (t->after_ssl) {
+		*owner = t->after_ssl;
+		return TLSMEM_F_AFTER_SSL_NEW;
+	}
+	return 0;
 }
 
 /*
@@ -192,6 +219,8 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
 		t->ssl_depth = 0;
 		t->ssl = 0;
 	}
+	if (t->sess_depth && sp > t->sess_sp)
+		t->sess_depth = 0;
 }
 
 /*
@@ -248,8 +277,8 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 {
 	struct tstate *t = tstate_get();
 	struct tlsmem_alloc *e;
-	__u64 caller;
-	__u16 kind;
+	__u64 caller, owner;
+	__u16 kind, flags;
 
 	if (!t || !t->depth)
 		return 0;	/* the entry was not seen */
@@ -265,13 +294,14 @@ static __always_inline int alloc_exit(struct pt_regs *ctx, __u64 ret)
 		count_drop();
 		return 0;
 	}
-	fill_hdr(&e->h, kind, scope_flags(t), t->fn);
+	flags = scope_flags(t, &owner);
+	fill_hdr(&e->h, kind, flags, t->fn);
 	e->ptr = ret;
 	e->old_ptr = t->old_ptr;
 	e->size = t->size;
 	e->file = t->file;
 	e->caller = caller;
-	e->ssl = t->ssl_depth ? t->ssl : 0;
+	e->ssl = owner;
 	e->line = t->line;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, wakeup_flags());
@@ -330,6 +360,8 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, enum tlsmem_func fn, _
 	drop_stale(t, sp);
 	if (t->ssl_depth++)
 		return 0;
+	if (ssl != t->after_ssl)
+		t->after_ssl = 0;	/* a call on another object, or another SSL_new */
 	t->ssl_sp = sp;
 	t->ssl_fn = fn;
 	t->ssl = ssl;
@@ -359,6 +391,7 @@ static __always_inline int ssl_exit(__u64 ret)
 			k.ssl = ret;
 			bpf_map_update_elem(&ssls, &k, &one, BPF_ANY);
 		}
+		t->after_ssl = ret;
 		emit_short(TLSMEM_EV_SSL_NEW, 0, 0, ret, ret);
 	}
 	/* SSL_free's own event left when the object's memory was freed */
@@ -454,6 +487,79 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_call_exit, __u64 ret)
 {
 	return ssl_exit(ret);
+}
+
+/*
+ * SSL_SESSION_new and SSL_CTX_add_session are scopes of their own, usually
+ * nested in an SSL call (a handshake): what they allocate belongs to the
+ * session, not to the SSL object.
+ */
+static __always_inline int sess_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 sess)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct tstate *t = tstate_get();
+
+	if (!t)
+		return 0;
+	drop_stale(t, sp);
+	if (t->sess_depth++)
+		return 0;
+	t->sess_sp = sp;
+	t->sess_fn = fn;
+	t->sess = sess;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(session_new_enter)
+{
+	return sess_enter(ctx, TLSMEM_FN_SESSION_NEW, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(cache_add_enter, __u64 sctx, __u64 sess)
+{
+	return sess_enter(ctx, TLSMEM_FN_CACHE_ADD, sess);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(session_exit, __u64 ret)
+{
+	struct tstate *t = tstate_get();
+	__u64 ssl;
+
+	if (!t || !t->sess_depth)
+		return 0;
+	if (--t->sess_depth)
+		return 0;
+	ssl = t->ssl_depth && t->ssl_fn != TLSMEM_FN_SSL_NEW ? t->ssl : 0;
+	if (t->sess_fn == TLSMEM_FN_SESSION_NEW)
+		emit_short(TLSMEM_EV_SESSION_NEW, 0, 0, ret, ssl);
+	else if (t->sess)
+		emit_short(TLSMEM_EV_SESSION_CACHE, 0, 0, t->sess, ssl);
+	return 0;
+}
+
+/* SSL_set_ex_data(ssl, idx, arg), SSL_SESSION_set_ex_data(): a block hung on an owner */
+static __always_inline int link_enter(__u64 owner, __u64 ptr, enum tlsmem_owner kind)
+{
+	struct tstate *t = tstate_get();
+
+	if (t && owner && ptr)
+		emit_short(TLSMEM_EV_LINK, 0, kind, ptr, owner);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_set_ex_data_enter, __u64 ssl, int idx, __u64 arg)
+{
+	return link_enter(ssl, arg, TLSMEM_OWNER_SSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(session_set_ex_data_enter, __u64 sess, int idx, __u64 arg)
+{
+	return link_enter(sess, arg, TLSMEM_OWNER_SESSION);
 }
 
 /* glibc's loader calls _dl_debug_state after every change of the link map */

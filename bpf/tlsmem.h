@@ -22,11 +22,27 @@ enum tlsmem_kind {
 	TLSMEM_EV_SSL_FREE,		/* struct tlsmem_short: ptr = SSL * whose memory SSL_free releases, aux = 1 */
 	TLSMEM_EV_SSL_ADOPT,		/* struct tlsmem_short: ptr = SSL * seen first in a call */
 	TLSMEM_EV_MAPS_CHANGED,		/* struct tlsmem_short: the loader changed the link map */
+	TLSMEM_EV_LINK,			/* struct tlsmem_short: ptr = block hung on the owner ssl
+					 * (SSL_set_ex_data), aux = enum tlsmem_owner */
+	TLSMEM_EV_SESSION_NEW,		/* struct tlsmem_short: ptr = new SSL_SESSION *, ssl = SSL *
+					 * the thread is inside, 0 if none */
+	TLSMEM_EV_SESSION_CACHE,	/* struct tlsmem_short: ptr = SSL_SESSION * added to a
+					 * session cache (SSL_CTX_add_session), ssl as above */
 	TLSMEM_EV__MAX,
 };
 
 enum tlsmem_flag {
 	TLSMEM_F_IN_SSL_NEW = 1 << 0,	/* allocated inside SSL_new: SSL * not known yet */
+	TLSMEM_F_AFTER_SSL_NEW = 1 << 1,/* outside any SSL call, after this thread's SSL_new
+					 * returned ssl and before it entered a call on another */
+	TLSMEM_F_IN_SESSION_NEW = 1 << 2,/* inside SSL_SESSION_new: the session is not known yet */
+	TLSMEM_F_IN_CACHE_ADD = 1 << 3,	/* inside SSL_CTX_add_session: ssl = the SSL_SESSION * */
+};
+
+/* Objects that own blocks. */
+enum tlsmem_owner {
+	TLSMEM_OWNER_SSL = 1,
+	TLSMEM_OWNER_SESSION,
 };
 
 /* Which probed function a program stands for; indexes the attach table. */
@@ -40,6 +56,8 @@ enum tlsmem_func {
 	TLSMEM_FN_SSL_NEW,
 	TLSMEM_FN_SSL_FREE,
 	TLSMEM_FN_SSL_CALL,		/* SSL_read, SSL_write, SSL_accept ... */
+	TLSMEM_FN_SESSION_NEW,
+	TLSMEM_FN_CACHE_ADD,
 	TLSMEM_FN__COUNT,
 };
 

@@ -673,13 +673,28 @@ static void print_live(struct session *s)
 	report_text(stdout, &sum);
 }
 
-static void sample(struct session *s)
+/* Between intervals: owners that died long enough ago are weighed, and judged. */
+static void evidence(struct session *s)
+{
+	__u64 now = now_ns();
+
+	model__advance_clock(s->m, now);
+	model__mature(s->m, now);
+	sampler__evidence(s->sp, (double)(now - s->attach_ns) / 1e9, s->rss_bytes, s->sockets);
+}
+
+static void sample(struct session *s, bool final)
 {
 	double t_s = (double)(now_ns() - s->attach_ns) / 1e9;
 	struct summary sum;
 	int err;
 
-	sampler__tick(s->sp, t_s, s->rss_bytes, s->sockets);
+	if (final) {
+		model__mature(s->m, now_ns());
+		sampler__final(s->sp, t_s, s->rss_bytes, s->sockets);
+	} else {
+		sampler__tick(s->sp, t_s, s->rss_bytes, s->sockets);
+	}
 	if (s->o->baseline_after_ms && !s->baseline_done &&
 	    t_s * 1000 >= (double)s->o->baseline_after_ms) {
 		sampler__baseline(s->sp);
@@ -790,12 +805,17 @@ static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
 	__u64 end = s->o->duration_ms ? s->attach_ns + s->o->duration_ms * 1000000ULL : 0;
+	__u64 ev_step = (__u64)(SAMPLER_EVIDENCE_S * 1e9), next_ev = s->attach_ns + ev_step;
 	bool quit = false, gone = false;
 
 	while (!exiting && !quit) {
 		__u64 now = now_ns();
 		__u64 wake = end && end < next ? end : next;
-		int timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+		int timeout;
+
+		if (next_ev < wake)
+			wake = next_ev;
+		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 
 		/* records wake us only in bulk (see the BPF side): look every few ms */
 		if (timeout > POLL_MAX_MS)
@@ -806,6 +826,10 @@ static int loop(struct session *s)
 		now = now_ns();
 		if (end && now >= end)
 			break;
+		if (now >= next_ev) {
+			next_ev = now + ev_step;
+			evidence(s);
+		}
 		if (now < next)
 			continue;
 		next += interval;
@@ -815,12 +839,12 @@ static int loop(struct session *s)
 			gone = true;	/* every target exited */
 			break;
 		}
-		sample(s);
+		sample(s, false);
 	}
 	reader__drain(s->rd);
 	finish_debuginfod(s);
 	tick(s);
-	sample(s);
+	sample(s, true);
 	if (gone)
 		linger(s);
 	return 0;

@@ -584,7 +584,7 @@ static void test_figures(void)
 	ASSERT_EQ(value(&e, "tlsmem_complete"), 1, "complete");
 	ASSERT_TRUE(value(&e, "tlsmem_observed_seconds") == 12.5, "observed seconds");
 	ASSERT_EQ(count(&e, "tlsmem_site_live_bytes"), 0, "top 0: no sites");
-	ASSERT_EQ(count(&e, "tlsmem_flags_active"), 4, "one flag series per kind");
+	ASSERT_EQ(count(&e, "tlsmem_flags_active"), 5, "one flag series per kind");
 	ASSERT_EQ(find(&e, "tlsmem_flags_active", "kind", "leak-per-connection")->v, 0,
 		  "no flag without a detector");
 	ASSERT_STREQ(label(&e.s[0], "pid"), "4242", "pid label");

@@ -76,6 +76,7 @@ enum prog_id {
 	P_SSL_NEW, P_SSL_FREE, P_SSL_CALL, P_SSL_EXIT,
 	P_LOADER,
 	P_OSSL_MALLOC, P_OSSL_REALLOC,
+	P_SESSION_NEW, P_CACHE_ADD, P_SESSION_EXIT, P_SSL_LINK, P_SESSION_LINK,
 };
 
 struct probe_spec {
@@ -104,6 +105,11 @@ static const struct probe_spec specs[] = {
 	{ "SSL_write",            P_SSL_CALL,      P_SSL_EXIT,        1 },
 	{ "SSL_write_ex",         P_SSL_CALL,      P_SSL_EXIT,        1 },
 	{ "SSL_shutdown",         P_SSL_CALL,      P_SSL_EXIT,        1 },
+	/* owners: sessions and blocks hung on SSL objects; once per connection */
+	{ "SSL_SESSION_new",      P_SESSION_NEW,   P_SESSION_EXIT,    0 },
+	{ "SSL_CTX_add_session",  P_CACHE_ADD,     P_SESSION_EXIT,    2 },
+	{ "SSL_set_ex_data",      P_SSL_LINK,      P_NONE,            3 },
+	{ "SSL_SESSION_set_ex_data", P_SESSION_LINK, P_NONE,          3 },
 	/* BoringSSL: the allocator proper; its CRYPTO_* shims nest into these */
 	{ "OPENSSL_malloc",       P_OSSL_MALLOC,   P_ALLOC_EXIT,      1 },
 	{ "OPENSSL_zalloc",       P_OSSL_MALLOC,   P_ALLOC_EXIT,      1 },
@@ -138,6 +144,11 @@ static struct bpf_program *prog_of(const struct probe *p, enum prog_id id)
 	case P_LOADER:		return s->progs.dl_debug_state_enter;
 	case P_OSSL_MALLOC:	return s->progs.openssl_malloc_enter;
 	case P_OSSL_REALLOC:	return s->progs.openssl_realloc_enter;
+	case P_SESSION_NEW:	return s->progs.session_new_enter;
+	case P_CACHE_ADD:	return s->progs.cache_add_enter;
+	case P_SESSION_EXIT:	return s->progs.session_exit;
+	case P_SSL_LINK:	return s->progs.ssl_set_ex_data_enter;
+	case P_SESSION_LINK:	return s->progs.session_set_ex_data_enter;
 	default:		return NULL;
 	}
 }

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <linux/types.h>
 #include "growth.h"
+#include "sprt.h"
 
 #define DEF_WINDOW_S		300.0
 #define DEF_MIN_CONNS		200
@@ -121,6 +122,8 @@ struct site {
 	__u32 flag;			/* its leak or cache flag, or NO_FLAG */
 	__u32 pass;			/* consecutive samples passing the leak test */
 	__u8 cache;
+	__u8 owned;			/* most of its blocks have owners: judged by lifecycles */
+	struct sprt_hist hist[MODEL_OWNER_KINDS];
 };
 
 struct growth {
@@ -144,7 +147,8 @@ struct growth {
 	size_t nflags, flags_cap;
 	__u32 *expl;			/* sites an active leak or cache flag explains */
 	size_t nexpl;			/* holds flags_cap ids */
-	__u32 growth_flag, sock_flag;
+	__u32 growth_flag, sock_flag, sess_flag, cache_flag;
+	struct sprt_hist sess_hist;
 	__u32 growth_pass;		/* consecutive samples passing the growth test */
 	double growth_pass_s;		/* since when */
 	bool sock_run;
@@ -194,6 +198,8 @@ struct growth *growth__new(const struct growth_params *p)
 	g->min_samples = d.min_samples;
 	g->growth_flag = NO_FLAG;
 	g->sock_flag = NO_FLAG;
+	g->sess_flag = NO_FLAG;
+	g->cache_flag = NO_FLAG;
 	return g;
 }
 
@@ -336,6 +342,7 @@ static void sites_update(struct growth *g, const struct growth_sample *s)
 		st->bytes = s->sites[id].live_bytes;
 		st->blocks = s->sites[id].live_blocks;
 		st->cache = s->site_is_cache && s->site_is_cache[id];
+		st->owned = s->sites[id].owned_allocs * 2 > s->sites[id].allocs;
 		if (st->cache && st->flag != NO_FLAG &&
 		    g->flags[st->flag].kind == GROWTH_LEAK_PER_CONN)
 			g->flags[st->flag].kind = GROWTH_CACHE;
@@ -650,6 +657,8 @@ static int leak_detect(struct growth *g, const struct win *w, double t_s)
 		struct scov c;
 		struct fit f;
 
+		if (st->owned || (st->flag != NO_FLAG && g->flags[st->flag].lifecycle))
+			continue;	/* judged by its owners' lifecycles */
 		if (cov(g->nrows, st->s.yy, st->s.y, st->s.y) <= 0 && !flag_active(g, st->flag)) {
 			st->pass = 0;
 			continue;
@@ -814,7 +823,8 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 	g->nexpl = 0;
 	for (i = 0; i < g->nflags; i++) {
 		f = &g->flags[i];
-		if (f->active && (f->kind == GROWTH_LEAK_PER_CONN || f->kind == GROWTH_CACHE))
+		if (f->active && f->site != UINT32_MAX &&
+		    (f->kind == GROWTH_LEAK_PER_CONN || f->kind == GROWTH_CACHE))
 			g->expl[g->nexpl++] = f->site;
 	}
 	growth_fit(g, w, &gf);
@@ -927,6 +937,87 @@ static void row_push(struct growth *g, const struct growth_sample *s, __s64 t_ms
 	account(g, r, 1);
 }
 
+/* ---- lifecycles ---- */
+
+static int life_site(struct growth *g, const struct growth_sample *s, __u32 id, double t_s)
+{
+	const struct site_stats *x = &s->sites[id];
+	struct site *st = &g->sites[id];
+	struct growth_flag *f;
+	__u64 n0, k0;
+	int kind;
+
+	for (kind = 0; kind < MODEL_OWNER_KINDS; kind++) {
+		__u64 n = x->owners_freed[kind], k = x->owners_left[kind];
+
+		if (!n)
+			continue;
+		sprt_hist__note(&st->hist[kind], n, k, &n0, &k0);
+		if (!sprt_leak(n, k, n0, k0)) {
+			if (flag_active(g, st->flag) && g->flags[st->flag].lifecycle &&
+			    g->flags[st->flag].owner_kind == (__u32)kind && sprt_llr(n, k) < 0)
+				g->flags[st->flag].active = false;	/* its blocks were freed after all */
+			continue;
+		}
+		if (st->flag != NO_FLAG && !g->flags[st->flag].lifecycle)
+			st->flag = NO_FLAG;	/* the fit's flag stays as it was; this one is proven */
+		f = flag_get(g, GROWTH_LEAK_PER_CONN, id, t_s, &st->flag);
+		if (!f)
+			return -ENOMEM;
+		f->kind = GROWTH_LEAK_PER_CONN;
+		f->lifecycle = true;
+		f->active = true;
+		f->last_s = t_s;
+		f->left = k;
+		f->freed = n;
+		f->owner_kind = (__u32)kind;
+		f->conns = (double)n;
+		f->blocks_per_conn = x->orphan_blocks ? (double)x->orphan_blocks / n : (double)k / n;
+		f->bytes_per_block = x->orphan_blocks ? (double)x->orphan_bytes / x->orphan_blocks : 0;
+		f->bytes_per_hour = t_s > g->t0 ? (double)x->orphan_bytes / (t_s - g->t0) * 3600 : 0;
+		return 0;
+	}
+	return 0;
+}
+
+static int life_detect(struct growth *g, const struct growth_sample *s)
+{
+	struct growth_flag *f;
+	__u64 n0, k0;
+	__u32 id;
+
+	for (id = 0; id < s->nsites; id++)
+		if (life_site(g, s, id, s->t_s))
+			return -ENOMEM;
+	sprt_hist__note(&g->sess_hist, s->ssl_weighed, s->sess_orphans, &n0, &k0);
+	if (sprt_leak(s->ssl_weighed, s->sess_orphans, n0, k0)) {
+		f = flag_get(g, GROWTH_SESSION_LEAK, UINT32_MAX, s->t_s, &g->sess_flag);
+		if (!f)
+			return -ENOMEM;
+		f->lifecycle = true;
+		f->active = true;
+		f->last_s = s->t_s;
+		f->left = s->sess_orphans;
+		f->freed = s->ssl_weighed;
+		f->conns = (double)s->ssl_weighed;
+	} else if (flag_active(g, g->sess_flag) && sprt_llr(s->ssl_weighed, s->sess_orphans) < 0) {
+		g->flags[g->sess_flag].active = false;
+	}
+	if (s->sess_cached) {
+		f = flag_get(g, GROWTH_CACHE, UINT32_MAX, s->t_s, &g->cache_flag);
+		if (!f)
+			return -ENOMEM;
+		f->lifecycle = true;
+		f->active = true;
+		f->last_s = s->t_s;
+		f->held = s->sess_cached;
+		f->held_bytes = s->sess_bytes;
+	} else if (flag_active(g, g->cache_flag)) {
+		g->flags[g->cache_flag].active = false;
+	}
+	return 0;
+}
+
 int growth__add(struct growth *g, const struct growth_sample *s)
 {
 	bool first = !g->started;
@@ -941,7 +1032,7 @@ int growth__add(struct growth *g, const struct growth_sample *s)
 	if (sites_reserve(g, s->nsites))
 		return -ENOMEM;
 	t_ms = first ? 0 : llround((s->t_s - g->t0) * 1000);
-	due = !g->nrows || t_ms - row_at(g, g->nrows - 1)->t_ms >= g->spacing_ms;
+	due = !g->nrows || t_ms - row_at(g, g->nrows - 1)->t_ms >= g->spacing_ms || s->final;
 	if (due && row_buf(g, s->nsites))
 		return -ENOMEM;
 	sites_update(g, s);
@@ -953,6 +1044,8 @@ int growth__add(struct growth *g, const struct growth_sample *s)
 	g->last_t = s->t_s;
 	g->ssl_live = s->ssl_live;
 	err = sock_detect(g, s);
+	if (!err)
+		err = life_detect(g, s);
 	if (!due)
 		return err;
 	row_push(g, s, t_ms);

@@ -14,6 +14,12 @@
  *
  * The method is described at the top of growth.c.
  *
+ * leak-per-connection is proven from lifecycles where the site's blocks have
+ * owners (sprt.h: N of M freed owners left a block here), and fitted as
+ * below only for sites whose blocks mostly have none. session-leak: freed
+ * SSL objects leave sessions that no cache holds. cache (informational):
+ * sessions held by a session cache.
+ *
  * Flags are never removed: a flag stays in the list with the figures of the
  * last sample its evidence held, and is marked inactive when the window
  * contradicts it: a leak or cache site whose last quarter is not above its
@@ -59,6 +65,10 @@ struct growth_sample {
 	const struct site_stats *sites;
 	const __u8 *site_is_cache;	/* per site id, non-zero: OpenSSL's session cache;
 					 * may be NULL */
+	/* lifecycles (model.h): freed SSL objects weighed, sessions nobody holds,
+	 * sessions in a cache and the bytes they own */
+	__u64 ssl_weighed, sess_orphans, sess_cached, sess_bytes;
+	bool final;			/* the last sample: every detector runs on all the data */
 };
 
 enum growth_kind {
@@ -66,6 +76,7 @@ enum growth_kind {
 	GROWTH_GROWTH,
 	GROWTH_SSL_OUTLIVES_SOCKET,
 	GROWTH_CACHE,
+	GROWTH_SESSION_LEAK,
 };
 
 struct growth_flag {
@@ -85,6 +96,13 @@ struct growth_flag {
 	__u32 top_sites[3];		/* growth: biggest contributors, UINT32_MAX when fewer */
 	double top_rates[3];		/* their bytes per hour */
 	double ssl_live, sockets;	/* ssl-outlives-socket; ssl_live also for growth */
+	/* leak-per-connection from lifecycles (left of freed owners of owner_kind),
+	 * session-leak (sessions nobody holds of SSL objects freed); cache of
+	 * sessions: held sessions and their bytes */
+	__u64 left, freed;
+	__u32 owner_kind;		/* enum model_owner_kind */
+	bool lifecycle;			/* raised from lifecycles, not from a fit */
+	__u64 held, held_bytes;
 };
 
 /*

@@ -80,7 +80,13 @@ static int grow(struct sampler *sp, __u32 n)
 	return 0;
 }
 
-int sampler__tick(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets)
+enum pass {
+	PASS_TICK,			/* a point of the time line, and the detectors */
+	PASS_EVIDENCE,			/* the detectors only */
+	PASS_FINAL,			/* both, every detector on all the data */
+};
+
+static int sample(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets, enum pass pass)
 {
 	struct growth_sample gs = { .t_s = t_s, .open_sockets = sockets };
 	struct model_totals t;
@@ -97,7 +103,8 @@ int sampler__tick(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets
 		.allocs = t.allocs, .frees = t.frees, .rss_bytes = rss_bytes,
 		.open_sockets = sockets,
 	};
-	history__push(sp->h, &p);
+	if (pass != PASS_EVIDENCE)
+		history__push(sp->h, &p);
 	if (grow(sp, n))
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -116,7 +123,27 @@ int sampler__tick(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets
 	gs.nsites = n;
 	gs.sites = sp->sites;
 	gs.site_is_cache = sp->cache;
+	gs.ssl_weighed = t.ssl_weighed;
+	gs.sess_orphans = t.sess_orphans;
+	gs.sess_cached = t.sess_cached;
+	gs.sess_bytes = t.sess_bytes;
+	gs.final = pass == PASS_FINAL;
 	return growth__add(sp->g, &gs);
+}
+
+int sampler__tick(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets)
+{
+	return sample(sp, t_s, rss_bytes, sockets, PASS_TICK);
+}
+
+int sampler__evidence(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets)
+{
+	return sample(sp, t_s, rss_bytes, sockets, PASS_EVIDENCE);
+}
+
+int sampler__final(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets)
+{
+	return sample(sp, t_s, rss_bytes, sockets, PASS_FINAL);
 }
 
 void sampler__baseline(struct sampler *sp)

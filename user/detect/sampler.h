@@ -25,6 +25,15 @@ void sampler__free(struct sampler *sp);		/* NULL-safe */
  * unknown. 0 or -errno (a sample the detectors refused is still on the time line).
  */
 int sampler__tick(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets);
+/*
+ * The detectors only, between ticks (every SAMPLER_EVIDENCE_S): a verdict
+ * from lifecycles waits for evidence, not for the interval.
+ */
+int sampler__evidence(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets);
+/* The last tick, when observation stops: every detector runs on all the data. */
+int sampler__final(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets);
+
+#define SAMPLER_EVIDENCE_S	0.1
 /* Sets the growth baseline at the latest sample. */
 void sampler__baseline(struct sampler *sp);
 /* When the baseline was set, in seconds since attach; < 0 if never. */

@@ -198,7 +198,18 @@ static void flag_text(struct view *v, const struct summary *s, const struct grow
 {
 	char site[448], a[32], b[32];
 
-	switch (f->kind) {
+	if (f->lifecycle && f->kind == GROWTH_LEAK_PER_CONN) {
+		site_label(v, s, f->site, site, sizeof(site));
+		snprintf(buf, cap, "LEAK %s: %llu of %llu freed %s left a %s block", site,
+			 (unsigned long long)f->left, (unsigned long long)f->freed,
+			 f->owner_kind ? "sessions" : "SSL", fmt_bytes(a, sizeof(a), f->bytes_per_block));
+	} else if (f->kind == GROWTH_SESSION_LEAK) {
+		snprintf(buf, cap, "SESSION LEAK %llu of %llu freed SSL left a session nobody frees",
+			 (unsigned long long)f->left, (unsigned long long)f->freed);
+	} else if (f->lifecycle && f->kind == GROWTH_CACHE) {
+		snprintf(buf, cap, "CACHE session cache holds %llu sessions, %s (bounded)",
+			 (unsigned long long)f->held, fmt_bytes(a, sizeof(a), (double)f->held_bytes));
+	} else switch (f->kind) {
 	case GROWTH_LEAK_PER_CONN:
 	case GROWTH_CACHE:
 		site_label(v, s, f->site, site, sizeof(site));

@@ -15,6 +15,20 @@
  * block counts its result as a new allocation at the realloc's site; SSL
  * objects that existed before attach are adopted when first seen in a call.
  * Invariant: live_blocks == allocs - frees.
+ *
+ * Owners (docs/detection.md): a block belongs to an SSL object when it was
+ * allocated inside a call on it (SSL_new included), by the same thread just
+ * after its SSL_new returned (at most MODEL_AFTER_BLOCKS blocks within
+ * MODEL_AFTER_NS, before the thread calls on another SSL object), or when the
+ * application hangs it on the object (SSL_set_ex_data). A block belongs to an
+ * SSL_SESSION when it was allocated inside SSL_SESSION_new or
+ * SSL_CTX_add_session, or hung on it. When an SSL object dies while the
+ * session it put in a cache lives, the blocks allocated inside its calls go
+ * to that session (they are the session's pieces: its lock, peer chain,
+ * ticket). A session dies when its own memory is freed. A block whose owner
+ * died is an orphan. Each dead owner is weighed once, MODEL_MATURE_NS after
+ * its death (so frees that follow it closely count): per site, how many dead
+ * owners had a block there (freed) and how many still have one (left).
  */
 #include <linux/types.h>
 #include <stddef.h>
@@ -23,6 +37,16 @@ struct model;
 
 /* Returns the id (dense, from 0) of the site (file, line, caller) in pid. */
 typedef __u32 (*model_site_fn)(void *ctx, __u32 pid, __u64 file, __s32 line, __u64 caller);
+
+#define MODEL_AFTER_NS		50000000ull	/* after SSL_new: time bound */
+#define MODEL_AFTER_BLOCKS	16		/* after SSL_new: count bound */
+#define MODEL_MATURE_NS		500000000ull	/* a dead owner is weighed this late */
+
+enum model_owner_kind {
+	MODEL_OWNER_SSL,
+	MODEL_OWNER_SESSION,
+	MODEL_OWNER_KINDS,
+};
 
 struct model_totals {
 	__u64 live_bytes, live_blocks;
@@ -33,7 +57,14 @@ struct model_totals {
 	__u64 ssl_new_live;		/* live SSL objects created since attach */
 	__u64 ssl_new_bytes;		/* live bytes attributed to those */
 	__u64 ssl_bytes, ssl_blocks;	/* live bytes/blocks attributed to any live SSL object */
-	__u64 orphan_bytes, orphan_blocks; /* attributed to an SSL object already freed */
+	__u64 orphan_bytes, orphan_blocks; /* owned by an SSL object or session already freed */
+	__u64 peak_live_bytes;		/* highest live_bytes since attach */
+	__u64 peak_ssl_live;		/* highest ssl_live since attach */
+	__u64 sess_live, sess_created, sess_freed, sess_adopted;
+	__u64 sess_cached;		/* live sessions in a session cache */
+	__u64 sess_bytes;		/* live bytes owned by live sessions */
+	__u64 sess_orphans;		/* live sessions out of any cache whose SSL object was freed */
+	__u64 ssl_weighed;		/* freed SSL objects weighed (MODEL_MATURE_NS after death) */
 	__u64 records;			/* records accepted */
 	__u64 bad_records;		/* short or unknown records, ignored */
 	__u64 replaced;			/* allocation at an address still tracked: the free was lost */
@@ -44,12 +75,21 @@ struct site_stats {
 	__u64 live_bytes, live_blocks;
 	__u64 allocs, frees;
 	__u64 oldest_ns;		/* allocation time of the oldest block still live, approx. */
+	__u64 alloc_bytes;		/* bytes allocated since attach */
+	__u64 owned_allocs;		/* allocations that had an owner */
+	__u64 after_allocs;		/* ... given to the SSL object just made (after SSL_new) */
+	__u64 linked_allocs;		/* blocks hung on an owner by the application */
+	__u64 orphan_bytes, orphan_blocks; /* live blocks whose owner died */
+	/* per enum model_owner_kind: dead owners weighed that had a block here, and
+	 * how many of them still have one (N of M) */
+	__u64 owners_freed[MODEL_OWNER_KINDS], owners_left[MODEL_OWNER_KINDS];
 };
 
 struct ssl_stats {
 	__u64 ssl;			/* SSL * in its process */
 	__u64 created_ns;		/* SSL_new, or first sight when adopted */
-	__u64 live_bytes, live_blocks;	/* allocated in its calls and not freed */
+	__u64 live_bytes, live_blocks;	/* owned and not freed */
+	__u64 peak_bytes;		/* highest live_bytes */
 	__u32 pid;
 	__u32 adopted;			/* existed before attach */
 };
@@ -81,11 +121,25 @@ void model__site(const struct model *m, __u32 id, struct site_stats *out);
  */
 size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap);
 /*
- * Live bytes and blocks per site that were attributed to an SSL object
- * already freed (orphans), for site ids < n. Walks every tracked block:
- * call it once per interval at most. 0.
+ * Weighs the owners that died at least MODEL_MATURE_NS before now_ns (the
+ * records' clock): they count in their sites' owners_freed and owners_left
+ * from then on. Call it at every tick, and once more at the end.
  */
-int model__orphans_by_site(const struct model *m, __u64 *bytes, __u64 *blocks, __u32 n);
+void model__mature(struct model *m, __u64 now_ns);
+
+/* What closed SSL objects (created since attach) cost. */
+struct model_closed {
+	__u64 n;			/* SSL objects closed */
+	__u64 sum_peak, max_peak;	/* bytes owned at their peak */
+	__u64 sum_at_free;		/* bytes owned when freed */
+	const __u32 *peaks;		/* a sample of peak bytes (all while n <= MODEL_PEAKS_MAX) */
+	size_t npeaks;
+};
+
+#define MODEL_PEAKS_MAX		(1u << 20)
+
+void model__closed(const struct model *m, struct model_closed *out);
+
 /* Bytes of memory the model holds, and the number of tracked blocks. */
 size_t model__bytes(const struct model *m);
 

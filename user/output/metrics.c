@@ -222,7 +222,8 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 static int put_flags(FILE *f, const struct summary *s, const struct who *w)
 {
 	static const enum growth_kind kinds[] = { GROWTH_LEAK_PER_CONN, GROWTH_GROWTH,
-						  GROWTH_SSL_OUTLIVES_SOCKET, GROWTH_CACHE };
+						  GROWTH_SSL_OUTLIVES_SOCKET, GROWTH_CACHE,
+						  GROWTH_SESSION_LEAK };
 	struct growth_flag *v = NULL;
 	size_t n = s->growth ? growth__flags(s->growth, NULL, 0) : 0, i, k;
 

@@ -78,6 +78,8 @@ const char *flag_kind_name(int kind)
 		return "ssl-outlives-socket";
 	case GROWTH_CACHE:
 		return "cache";
+	case GROWTH_SESSION_LEAK:
+		return "session-leak";
 	default:
 		return "unknown";
 	}
@@ -96,10 +98,56 @@ static void site_label(const struct summary *s, __u32 id, char *buf, size_t cap)
 		 mod ? mod + 1 : nm.module);
 }
 
+/* How the blocks of a site came to their owners, for a leak's message. */
+static const char *site_how(const struct summary *s, __u32 id)
+{
+	struct site_stats st;
+
+	model__site(s->model, id, &st);
+	if (st.linked_allocs * 2 > st.owned_allocs)
+		return "hung on it with SSL_set_ex_data";
+	if (st.after_allocs * 2 > st.owned_allocs)
+		return "allocated right after SSL_new";
+	return "allocated in its calls";
+}
+
+static bool lifecycle_message(const struct summary *s, const struct growth_flag *f, char *buf,
+			      size_t cap)
+{
+	char site[512], a[32];
+
+	switch (f->kind) {
+	case GROWTH_LEAK_PER_CONN:
+		site_label(s, f->site, site, sizeof(site));
+		snprintf(buf, cap, "leak at %s: %llu of %llu freed %s left a %s block (%s)%s",
+			 site, (unsigned long long)f->left, (unsigned long long)f->freed,
+			 f->owner_kind == MODEL_OWNER_SESSION ? "SSL_SESSIONs" : "SSL objects",
+			 fmt_bytes(a, sizeof(a), f->bytes_per_block),
+			 f->owner_kind == MODEL_OWNER_SESSION ? "owned by the session" :
+			 site_how(s, f->site), f->active ? "" : "; freed since");
+		return true;
+	case GROWTH_SESSION_LEAK:
+		snprintf(buf, cap, "session leak: %llu of %llu freed SSL objects left an SSL_SESSION "
+			 "that no session cache holds and nothing frees%s",
+			 (unsigned long long)f->left, (unsigned long long)f->freed,
+			 f->active ? "" : "; freed since");
+		return true;
+	case GROWTH_CACHE:
+		snprintf(buf, cap, "session cache holds %llu sessions, %s: bounded by its size, "
+			 "freed when evicted (not a leak)%s", (unsigned long long)f->held,
+			 fmt_bytes(a, sizeof(a), (double)f->held_bytes), f->active ? "" : "; emptied");
+		return true;
+	default:
+		return false;
+	}
+}
+
 void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap)
 {
 	char site[512], a[32], b[32];
 
+	if (f->lifecycle && lifecycle_message(s, f, buf, cap))
+		return;
 	switch (f->kind) {
 	case GROWTH_LEAK_PER_CONN:
 	case GROWTH_CACHE:
@@ -220,6 +268,86 @@ out:
 	free(b);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+void summary_closed_cost(const struct summary *s, struct closed_cost *c)
+{
+	struct model_closed mc;
+	__u32 *v;
+	size_t k;
+
+	memset(c, 0, sizeof(*c));
+	if (!s->model)
+		return;
+	model__closed(s->model, &mc);
+	if (!mc.n)
+		return;
+	c->objects = mc.n;
+	c->mean_peak = (double)mc.sum_peak / (double)mc.n;
+	c->mean_at_free = (double)mc.sum_at_free / (double)mc.n;
+	c->max = mc.max_peak;
+	k = mc.npeaks;
+	v = k ? malloc(k * sizeof(*v)) : NULL;
+	if (!v)
+		return;
+	memcpy(v, mc.peaks, k * sizeof(*v));
+	qsort(v, k, sizeof(*v), cmp_u32);
+	c->p50 = v[(k + 1) / 2 - 1];
+	c->p99 = v[(size_t)ceil((double)k * 0.99) - 1];
+	free(v);
+}
+
+size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n, vx, vy, cxy, lo = INFINITY, hi = 0;
+	size_t i, len = s->hist ? history__len(s->hist) : 0;
+
+	*slope = *se = *share = 0;
+	for (i = 0; i < len; i++) {
+		const struct hist_point *p = history__at(s->hist, i);
+		double x = (double)p->ssl_live, y = (double)p->rss_bytes;
+
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		syy += y * y;
+		lo = fmin(lo, x);
+		hi = fmax(hi, x);
+	}
+	n = (double)len;
+	/* the count must have moved: by 10 objects at least, over 3 points or more */
+	if (len < 3 || hi - lo < 10)
+		return 0;
+	vx = sxx - sx * sx / n;
+	vy = syy - sy * sy / n;
+	cxy = sxy - sx * sy / n;
+	if (vx <= 0)
+		return 0;
+	*slope = cxy / vx;
+	*se = sqrt(fmax(vy - *slope * cxy, 0) / (n - 2) / vx);
+	if (*slope > 0)
+		*share = summary_bytes_per_ssl(s) / *slope;
+	return len;
+}
+
+/* The highest RSS on the time line, 0 if none. */
+static __u64 peak_rss(const struct summary *s)
+{
+	size_t i, len = s->hist ? history__len(s->hist) : 0;
+	__u64 m = s->rss_bytes;
+
+	for (i = 0; i < len; i++)
+		if (history__at(s->hist, i)->rss_bytes > m)
+			m = history__at(s->hist, i)->rss_bytes;
+	return m;
+}
+
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct site_stats *x = &((const struct site_fig *)a)->st;
@@ -326,7 +454,8 @@ static void text_sites(FILE *f, const struct summary *s)
 
 static void text_cost(FILE *f, const struct summary *s)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
+	struct closed_cost cc;
 	struct ssl_cost k;
 
 	ssl_cost(s, &k);
@@ -336,10 +465,52 @@ static void text_cost(FILE *f, const struct summary *s)
 		(unsigned long long)k.objects);
 	if (s->open_sockets != UINT64_MAX)
 		fprintf(f, "open sockets   %llu TCP\n", (unsigned long long)s->open_sockets);
+	summary_closed_cost(s, &cc);
+	if (cc.objects)
+		fprintf(f, "per closed SSL peak mean %s  p50 %s  p99 %s  max %s, %s left at free  "
+			"(%llu closed)\n", fmt_bytes(a, sizeof(a), cc.mean_peak),
+			fmt_bytes(b, sizeof(b), (double)cc.p50), fmt_bytes(c, sizeof(c), (double)cc.p99),
+			fmt_bytes(d, sizeof(d), (double)cc.max),
+			fmt_bytes(e, sizeof(e), cc.mean_at_free), (unsigned long long)cc.objects);
+	fprintf(f, "peak           %llu live SSL objects, %s of OpenSSL heap\n",
+		(unsigned long long)s->tot.peak_ssl_live,
+		fmt_bytes(a, sizeof(a), (double)s->tot.peak_live_bytes));
+	if (s->tot.sess_live || s->tot.sess_created)
+		fprintf(f, "sessions       live %llu  created %llu  freed %llu  in a cache %llu  "
+			"(%s)\n", (unsigned long long)s->tot.sess_live,
+			(unsigned long long)s->tot.sess_created, (unsigned long long)s->tot.sess_freed,
+			(unsigned long long)s->tot.sess_cached,
+			fmt_bytes(a, sizeof(a), (double)s->tot.sess_bytes));
 	if (s->tot.orphan_bytes)
-		fprintf(f, "orphans        %s in %llu blocks outlive their SSL object\n",
+		fprintf(f, "orphans        %s in %llu blocks outlive their owner\n",
 			fmt_bytes(a, sizeof(a), (double)s->tot.orphan_bytes),
 			(unsigned long long)s->tot.orphan_blocks);
+}
+
+/* RSS per connection beside OpenSSL's, and memory the process keeps. */
+static void text_process(FILE *f, const struct summary *s)
+{
+	double slope, se, share;
+	__u64 prss = peak_rss(s), drop_ssl, drop_rss;
+	char a[32], b[32], c[32];
+
+	if (summary_rss_slope(s, &slope, &se, &share) && slope > 0) {
+		fprintf(f, "per connection %s of RSS per live SSL object (+/- %s)", fmt_bytes(a, sizeof(a), slope),
+			fmt_bytes(b, sizeof(b), se));
+		if (!s->light && summary_bytes_per_ssl(s) > 0)
+			fprintf(f, "; OpenSSL's %s explains %.0f%% of it",
+				fmt_bytes(c, sizeof(c), summary_bytes_per_ssl(s)), share * 100);
+		fputc('\n', f);
+	}
+	if (s->light || !prss)
+		return;
+	drop_ssl = s->tot.peak_live_bytes - s->tot.live_bytes;
+	drop_rss = prss - s->rss_bytes;
+	if (drop_ssl >= (1u << 20) && drop_ssl * 2 >= s->tot.peak_live_bytes && drop_rss * 2 < drop_ssl)
+		fprintf(f, "kept memory    OpenSSL released %s since its peak, RSS fell only %s "
+			"(now %s): the process keeps that memory (allocator, runtime), not OpenSSL\n",
+			fmt_bytes(a, sizeof(a), (double)drop_ssl), fmt_bytes(b, sizeof(b), (double)drop_rss),
+			fmt_bytes(c, sizeof(c), (double)s->rss_bytes));
 }
 
 static void text_observation(FILE *f, const struct summary *s)
@@ -383,6 +554,7 @@ void report_text(FILE *f, const struct summary *s)
 		(unsigned long long)s->events_received, (unsigned long long)s->events_lost,
 		summary_complete(s) ? "" :
 		"  -- INCOMPLETE: counts are lower bounds, live figures approximate");
+	text_process(f, s);
 	text_observation(f, s);
 	text_flags(f, s);
 	text_sites(f, s);
@@ -433,11 +605,53 @@ static void json_kv(struct jsonw *w, const char *k, __u64 v)
 	jsonw__u64(w, v);
 }
 
+/* Peak bytes over closed and live SSL objects created since attach. */
+static void json_cost_all(struct jsonw *w, const struct summary *s, const struct closed_cost *cc)
+{
+	size_t n = model__ssl_list(s->model, NULL, 0), got, i, k = 0;
+	struct ssl_stats *v = n ? calloc(n, sizeof(*v)) : NULL;
+	struct model_closed mc;
+	__u64 *b, sum = 0, objs = cc->objects, max = cc->max;
+
+	model__closed(s->model, &mc);
+	b = calloc(n + mc.npeaks + 1, sizeof(*b));
+	if (n && v && b) {
+		got = model__ssl_list(s->model, v, n);
+		for (i = 0; i < got && i < n; i++) {
+			if (v[i].adopted)
+				continue;
+			b[k++] = v[i].peak_bytes;
+			sum += v[i].peak_bytes;
+			objs++;
+			if (v[i].peak_bytes > max)
+				max = v[i].peak_bytes;
+		}
+	}
+	for (i = 0; b && i < mc.npeaks; i++)
+		b[k++] = mc.peaks[i];
+	sum += mc.sum_peak;
+	jsonw__key(w, "all");
+	jsonw__obj_open(w);
+	json_kv(w, "objects", objs);
+	jsonw__key(w, "mean_peak_bytes");
+	jsonw__double(w, objs ? (double)sum / (double)objs : 0);
+	if (b && k)
+		qsort(b, k, sizeof(*b), cmp_u64);
+	json_kv(w, "p50_peak_bytes", k ? b[(k + 1) / 2 - 1] : 0);
+	json_kv(w, "p99_peak_bytes", k ? b[(size_t)ceil((double)k * 0.99) - 1] : 0);
+	json_kv(w, "max_peak_bytes", max);
+	jsonw__obj_close(w);
+	free(v);
+	free(b);
+}
+
 static void json_cost(struct jsonw *w, const struct summary *s)
 {
+	struct closed_cost cc;
 	struct ssl_cost k;
 
 	ssl_cost(s, &k);
+	summary_closed_cost(s, &cc);
 	jsonw__key(w, "ssl_cost");
 	jsonw__obj_open(w);
 	json_kv(w, "objects", k.objects);
@@ -446,15 +660,28 @@ static void json_cost(struct jsonw *w, const struct summary *s)
 	json_kv(w, "p50_bytes", k.p50);
 	json_kv(w, "p99_bytes", k.p99);
 	json_kv(w, "max_bytes", k.max);
+	jsonw__key(w, "closed");
+	jsonw__obj_open(w);
+	json_kv(w, "objects", cc.objects);
+	jsonw__key(w, "mean_peak_bytes");
+	jsonw__double(w, cc.mean_peak);
+	json_kv(w, "p50_peak_bytes", cc.p50);
+	json_kv(w, "p99_peak_bytes", cc.p99);
+	json_kv(w, "max_peak_bytes", cc.max);
+	jsonw__key(w, "mean_at_free_bytes");
+	jsonw__double(w, cc.mean_at_free);
+	jsonw__obj_close(w);
+	json_cost_all(w, s, &cc);
 	jsonw__obj_close(w);
 }
 
-/* Light mode: memory per connection from RSS, with its fit. */
+/* The whole process's memory per connection, with its fit, in every mode. */
 static void json_estimate(struct jsonw *w, const struct summary *s)
 {
-	double slope = 0, r2 = 0;
-	size_t n = s->light ? rss_per_ssl(s, &slope, &r2) : 0;
+	double slope = 0, se = 0, share = 0, r2 = 0, ignored;
+	size_t n = summary_rss_slope(s, &slope, &se, &share);
 
+	rss_per_ssl(s, &ignored, &r2);
 	/* a falling slope is noise, not a cost per connection: no estimate */
 	if (slope <= 0)
 		n = 0;
@@ -465,9 +692,44 @@ static void json_estimate(struct jsonw *w, const struct summary *s)
 		jsonw__double(w, slope);
 	else
 		jsonw__null(w);
+	jsonw__key(w, "stderr_bytes");
+	if (n)
+		jsonw__double(w, se);
+	else
+		jsonw__null(w);
+	jsonw__key(w, "openssl_share");
+	if (n && !s->light && share > 0)
+		jsonw__double(w, share);
+	else
+		jsonw__null(w);
 	jsonw__key(w, "r2");
-	jsonw__double(w, r2);
+	jsonw__double(w, n ? r2 : 0);
 	json_kv(w, "samples", n);
+	jsonw__obj_close(w);
+}
+
+static void json_owner_kind(struct jsonw *w, const char *k, __u64 live, __u64 created,
+			    __u64 freed)
+{
+	jsonw__key(w, k);
+	jsonw__obj_open(w);
+	json_kv(w, "live", live);
+	json_kv(w, "created", created);
+	json_kv(w, "freed", freed);
+	jsonw__obj_close(w);
+}
+
+static void json_owners(struct jsonw *w, const struct summary *s)
+{
+	const struct model_totals *t = &s->tot;
+
+	jsonw__key(w, "owners");
+	jsonw__obj_open(w);
+	json_owner_kind(w, "ssl", t->ssl_live, t->ssl_created, t->ssl_freed);
+	json_owner_kind(w, "session", t->sess_live, t->sess_created, t->sess_freed);
+	json_kv(w, "sessions_cached", t->sess_cached);
+	json_kv(w, "sessions_orphaned", t->sess_orphans);
+	json_kv(w, "session_bytes", t->sess_bytes);
 	jsonw__obj_close(w);
 }
 
@@ -483,7 +745,9 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_kv(w, "created", t->ssl_created);
 	json_kv(w, "freed", t->ssl_freed);
 	json_kv(w, "adopted", t->ssl_adopted);
+	json_kv(w, "peak_live", t->peak_ssl_live);
 	jsonw__obj_close(w);
+	json_owners(w, s);
 	jsonw__key(w, "heap");
 	jsonw__obj_open(w);
 	json_kv(w, "live_bytes", t->live_bytes);
@@ -496,6 +760,7 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_kv(w, "ssl_bytes", t->ssl_bytes);
 	json_kv(w, "orphan_bytes", t->orphan_bytes);
 	json_kv(w, "orphan_blocks", t->orphan_blocks);
+	json_kv(w, "peak_live_bytes", t->peak_live_bytes);
 	jsonw__obj_close(w);
 	json_cost(w, s);
 	jsonw__key(w, "process");
@@ -562,6 +827,9 @@ static void json_site(struct jsonw *w, const struct summary *s, const struct sit
 	json_kv(w, "live_bytes", r->st.live_bytes);
 	json_kv(w, "allocs", r->st.allocs);
 	json_kv(w, "frees", r->st.frees);
+	json_kv(w, "alloc_bytes", r->st.alloc_bytes);
+	json_kv(w, "orphan_blocks", r->st.orphan_blocks);
+	json_kv(w, "orphan_bytes", r->st.orphan_bytes);
 	jsonw__obj_close(w);
 }
 
@@ -599,6 +867,16 @@ static void json_flag(struct jsonw *w, const struct summary *s, const struct gro
 	json_dbl(w, "conns", f->conns);
 	json_dbl(w, "ssl_live", f->ssl_live);
 	json_dbl(w, "sockets", f->sockets);
+	jsonw__key(w, "evidence");
+	jsonw__str(w, f->lifecycle ? "lifecycle" : "fit");
+	if (f->lifecycle) {
+		json_kv(w, "owners_left", f->left);
+		json_kv(w, "owners_freed", f->freed);
+		jsonw__key(w, "owner");
+		jsonw__str(w, f->owner_kind == MODEL_OWNER_SESSION ? "session" : "ssl");
+		json_kv(w, "held", f->held);
+		json_kv(w, "held_bytes", f->held_bytes);
+	}
 	jsonw__key(w, "top_sites");
 	jsonw__arr_open(w);
 	for (i = 0; i < 3 && f->kind == GROWTH_GROWTH && f->top_sites[i] != UINT32_MAX; i++) {
@@ -624,32 +902,36 @@ static void json_flags(struct jsonw *w, const struct summary *s)
 	free(v);
 }
 
-/* Sites holding memory of SSL objects already freed; session caches say so. */
+/* Sites holding blocks of owners already freed: N of M freed owners left one. */
 static void json_orphans(struct jsonw *w, const struct summary *s)
 {
 	__u32 i, n = model__nsites(s->model);
-	__u64 *bytes = calloc(n ? n : 1, sizeof(*bytes));
-	__u64 *blocks = calloc(n ? n : 1, sizeof(*blocks));
+	struct site_stats st;
 	struct site_name nm;
 
 	jsonw__key(w, "orphans");
 	jsonw__arr_open(w);
-	if (bytes && blocks)
-		model__orphans_by_site(s->model, bytes, blocks, n);
-	for (i = 0; bytes && blocks && i < n; i++) {
-		if (!blocks[i])
+	for (i = 0; i < n; i++) {
+		int k;
+
+		model__site(s->model, i, &st);
+		if (!st.orphan_blocks)
 			continue;
+		k = st.owners_left[MODEL_OWNER_SESSION] > st.owners_left[MODEL_OWNER_SSL] ?
+			MODEL_OWNER_SESSION : MODEL_OWNER_SSL;
 		json_site_ref(w, s, i);
-		json_kv(w, "live_bytes", bytes[i]);
-		json_kv(w, "live_blocks", blocks[i]);
+		json_kv(w, "live_bytes", st.orphan_bytes);
+		json_kv(w, "live_blocks", st.orphan_blocks);
+		jsonw__key(w, "owner");
+		jsonw__str(w, k == MODEL_OWNER_SESSION ? "session" : "ssl");
+		json_kv(w, "owners_left", st.owners_left[k]);
+		json_kv(w, "owners_freed", st.owners_freed[k]);
 		jsonw__key(w, "session_cache");
 		jsonw__bool(w, s->sites && !sites__name(s->sites, i, &nm) &&
 			       site_is_session_cache(nm.file));
 		jsonw__obj_close(w);
 	}
 	jsonw__arr_close(w);
-	free(bytes);
-	free(blocks);
 }
 
 int report_json(FILE *f, const struct summary *s)

@@ -49,6 +49,23 @@ struct ssl_cost {
 
 void ssl_cost(const struct summary *s, struct ssl_cost *c);
 
+/* What closed SSL objects cost (bytes owned at their peak, and when freed). */
+struct closed_cost {
+	__u64 objects;
+	double mean_peak, mean_at_free;
+	__u64 p50, p99, max;		/* of the peak */
+};
+
+void summary_closed_cost(const struct summary *s, struct closed_cost *c);
+
+/*
+ * The whole process's memory per connection: least-squares slope of RSS on
+ * live SSL objects over the time line, with its standard error; *share is
+ * OpenSSL's exact bytes per live SSL over the slope. Returns the number of
+ * points used, 0 when the live SSL count did not move enough for a fit.
+ */
+size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share);
+
 /* Cost of one probe hit in the target, as measured by make bench on x86-64 VMs. */
 #define PROBE_HIT_NS	1000.0
 
@@ -77,7 +94,7 @@ double summary_bytes_per_ssl(const struct summary *s);
 bool summary_complete(const struct summary *s);
 void report_text(FILE *f, const struct summary *s);
 struct growth_flag;
-/* "leak-per-connection", "growth", "ssl-outlives-socket", "cache". */
+/* "leak-per-connection", "growth", "ssl-outlives-socket", "cache", "session-leak". */
 const char *flag_kind_name(int kind);
 /* One sentence saying what the flag found, with the site's names and figures. */
 void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap);
