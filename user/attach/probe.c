@@ -77,6 +77,7 @@ enum prog_id {
 	P_LOADER,
 	P_OSSL_MALLOC, P_OSSL_REALLOC,
 	P_SESSION_NEW, P_CACHE_ADD, P_SESSION_EXIT, P_SSL_LINK, P_SESSION_LINK,
+	P__COUNT,
 };
 
 struct probe_spec {
@@ -331,7 +332,7 @@ static int attach_obj_multi(struct probe *p, int pid, struct ssl_obj *obj, const
 	__u32 n;
 
 	for (pass = 0; pass < 2; pass++) {
-		for (id = P_MALLOC; id <= P_OSSL_REALLOC; id++) {
+		for (id = P_MALLOC; id < P__COUNT; id++) {
 			for (i = 0, n = 0; i < NSPECS; i++)
 				if (has[i] && (int)prog_for(i, pass, nested_free) == id) {
 					cookies[n] = cookie[i];
