@@ -187,7 +187,7 @@ static __always_inline void emit_short(__u16 kind, __u16 flags, __u32 aux, __u64
 static __always_inline __u16 scope_flags(const struct tstate *t, __u64 *owner)
 {
 	*owner = 0;
-	if (t->sess_depth) {
+	if (t->sess_depth && t->sess_fn != TLSMEM_FN_SESSION_REF) {
 		if (t->sess_fn == TLSMEM_FN_SESSION_NEW)
 			return TLSMEM_F_IN_SESSION_NEW;
 		*owner = t->sess;
@@ -522,6 +522,12 @@ int BPF_KPROBE(cache_add_enter, __u64 sctx, __u64 sess)
 	return sess_enter(ctx, TLSMEM_FN_CACHE_ADD, sess);
 }
 
+SEC("uprobe")
+int BPF_KPROBE(session_ref_enter, __u64 ssl)
+{
+	return sess_enter(ctx, TLSMEM_FN_SESSION_REF, ssl);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(session_exit, __u64 ret)
 {
@@ -535,6 +541,8 @@ int BPF_KRETPROBE(session_exit, __u64 ret)
 	ssl = t->ssl_depth && t->ssl_fn != TLSMEM_FN_SSL_NEW ? t->ssl : 0;
 	if (t->sess_fn == TLSMEM_FN_SESSION_NEW)
 		emit_short(TLSMEM_EV_SESSION_NEW, 0, 0, ret, ssl);
+	else if (t->sess_fn == TLSMEM_FN_SESSION_REF && ret)
+		emit_short(TLSMEM_EV_SESSION_REF, 0, 0, ret, t->sess);
 	else if (t->sess)
 		emit_short(TLSMEM_EV_SESSION_CACHE, 0, 0, t->sess, ssl);
 	return 0;

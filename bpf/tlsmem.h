@@ -28,6 +28,8 @@ enum tlsmem_kind {
 					 * the thread is inside, 0 if none */
 	TLSMEM_EV_SESSION_CACHE,	/* struct tlsmem_short: ptr = SSL_SESSION * added to a
 					 * session cache (SSL_CTX_add_session), ssl as above */
+	TLSMEM_EV_SESSION_REF,		/* struct tlsmem_short: ptr = SSL_SESSION * of ssl that the
+					 * application took a reference to (SSL_get1_session) */
 	TLSMEM_EV__MAX,
 };
 
@@ -58,6 +60,7 @@ enum tlsmem_func {
 	TLSMEM_FN_SSL_CALL,		/* SSL_read, SSL_write, SSL_accept ... */
 	TLSMEM_FN_SESSION_NEW,
 	TLSMEM_FN_CACHE_ADD,
+	TLSMEM_FN_SESSION_REF,
 	TLSMEM_FN__COUNT,
 };
 

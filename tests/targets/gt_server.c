@@ -27,6 +27,12 @@
  * - --grow-cache BYTES_PER_S: a thread has cache_grow() allocate
  *   BYTES_PER_S / 10 bytes every 100 ms into a global list never freed: growth
  *   with a flat connection count. cache_chunks, cache_bytes.
+ *   With --leak-ex-data the state is allocated before SSL_new and hung on the
+ *   SSL object with SSL_set_ex_data instead; with --leak-every N every
+ *   connection gets a state and frees it at its end but one in N. tcn_states
+ *   counts the states kept.
+ * - --leak-session: each connection keeps a reference to its SSL_SESSION
+ *   (SSL_get1_session) that is never dropped. kept_sessions.
  * - --keep-ssl: a closed connection's socket is closed but its SSL object is
  *   kept, never freed (a finalizer that never runs): live SSL objects far
  *   above open sockets. kept_ssl; such a connection no longer counts in
@@ -85,7 +91,9 @@ static struct tcn_state *tcn_states;		/* never freed */
 static struct cache_chunk *cache_chunks;	/* never freed */
 static SSL **kept_ssl;				/* never SSL_free'd */
 static size_t kept_n, kept_cap;
-static atomic_llong n_tcn_states, n_cache_chunks, n_cache_bytes, n_kept_ssl;
+static atomic_llong n_tcn_states, n_cache_chunks, n_cache_bytes, n_kept_ssl, n_kept_sess;
+static atomic_llong n_conns;
+static int ex_index = -1;
 
 struct gt_opts {
 	int port;
@@ -93,6 +101,9 @@ struct gt_opts {
 	const char *key;
 	const char *state;
 	int leak_per_conn;
+	int leak_ex_data;
+	int leak_session;
+	long leak_every;		/* 1: every connection leaks */
 	int keep_ssl;
 	int release_buffers;
 	long grow_cache_bytes_per_s;	/* 0: off */
@@ -233,6 +244,7 @@ static int write_state(void)
 	fprintf(f, "cache_chunks %lld\ncache_bytes %lld\n", atomic_load(&n_cache_chunks),
 		atomic_load(&n_cache_bytes));
 	fprintf(f, "kept_ssl %lld\n", atomic_load(&n_kept_ssl));
+	fprintf(f, "kept_sessions %lld\n", atomic_load(&n_kept_sess));
 	fprintf(f, "seq %llu\n", ++state_seq);
 	err = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !err)
@@ -311,6 +323,29 @@ __attribute__((noinline)) struct tcn_state *tcn_state_new(SSL *ssl)
 	tcn_states = st;
 	pthread_mutex_unlock(&leak_lock);
 	return st;
+}
+
+/* --leak-every: a state that is not leaked after all is unlinked and freed. */
+static void tcn_state_drop(struct tcn_state *st)
+{
+	struct tcn_state **pp;
+
+	pthread_mutex_lock(&leak_lock);
+	for (pp = &tcn_states; *pp && *pp != st; pp = &(*pp)->next)
+		;
+	if (*pp) {
+		*pp = st->next;
+		atomic_fetch_sub(&n_tcn_states, 1);
+	}
+	pthread_mutex_unlock(&leak_lock);
+	OPENSSL_free(st);
+}
+
+/* --leak-session: a reference to the session, never dropped. */
+static void keep_session(SSL *ssl)
+{
+	if (SSL_get1_session(ssl))
+		atomic_fetch_add(&n_kept_sess, 1);
 }
 
 /* Allocates bytes (>= sizeof(struct cache_chunk)) into the global cache list. */
@@ -397,14 +432,28 @@ static void *conn_thread(void *arg)
 	struct conn *c = arg;
 	SSL *ssl;
 
+	struct tcn_state *st = NULL;
+	long nth = atomic_fetch_add(&n_conns, 1) + 1;
+
+	/* hung on the SSL object: allocated before it, so only the link tells */
+	if (opts.leak_ex_data)
+		st = tcn_state_new(NULL);
 	ssl = count_ssl_new(c->ctx);
-	if (ssl && opts.leak_per_conn)
-		tcn_state_new(ssl);
+	if (ssl && st) {
+		st->ssl = ssl;
+		SSL_set_ex_data(ssl, ex_index, st);
+	} else if (ssl && opts.leak_per_conn) {
+		st = tcn_state_new(ssl);
+	}
 	if (ssl) {
 		if (SSL_set_fd(ssl, c->fd) == 1 && SSL_accept(ssl) == 1) {
+			if (opts.leak_session)
+				keep_session(ssl);
 			echo(ssl);
 			SSL_shutdown(ssl);
 		}
+		if (st && opts.leak_every > 1 && nth % opts.leak_every)
+			tcn_state_drop(st);
 		if (!opts.keep_ssl || keep_ssl(ssl))
 			count_ssl_free(ssl);
 	}
@@ -495,6 +544,7 @@ static SSL_CTX *make_ctx(void)
 		return NULL;
 	if (opts.release_buffers)
 		SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	if (SSL_CTX_use_certificate_chain_file(ctx, opts.cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, opts.key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
@@ -508,13 +558,17 @@ static SSL_CTX *make_ctx(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: gt_server --port P --cert FILE --key FILE --state FILE\n"
-		"                 [--leak-per-conn] [--grow-cache BYTES_PER_S] [--keep-ssl]\n"
+		"                 [--leak-per-conn] [--leak-ex-data] [--leak-every N]\n"
+		"                 [--leak-session] [--grow-cache BYTES_PER_S] [--keep-ssl]\n"
 		"                 [--release-buffers]\n"
 		"  TLS echo server on 127.0.0.1:P (0 = ephemeral) with a ground truth\n"
 		"  of its OpenSSL memory in the state file.\n"
 		"  SIGUSR1: new epoch + write state; SIGUSR2: write state;\n"
 		"  SIGTERM/SIGINT: exit 0.\n"
 		"  --leak-per-conn            leak a 32-byte state per connection (tcn_state_new)\n"
+		"  --leak-ex-data             ... allocated before SSL_new, hung with SSL_set_ex_data\n"
+		"  --leak-every N             ... leaked by one connection in N, freed by the others\n"
+		"  --leak-session             keep a reference to every session (SSL_get1_session)\n"
 		"  --grow-cache BYTES_PER_S   leak BYTES_PER_S/10 every 100 ms (cache_grow)\n"
 		"  --keep-ssl                 close sockets but never free their SSL objects\n"
 		"  --release-buffers          SSL_MODE_RELEASE_BUFFERS: idle connections free\n"
@@ -554,6 +608,9 @@ enum {
 	OPT_GROW_CACHE,
 	OPT_KEEP_SSL,
 	OPT_RELEASE_BUFFERS,
+	OPT_LEAK_EX_DATA,
+	OPT_LEAK_EVERY,
+	OPT_LEAK_SESSION,
 };
 
 static int parse_opts(int argc, char **argv)
@@ -567,9 +624,13 @@ static int parse_opts(int argc, char **argv)
 		{ "grow-cache", required_argument, NULL, OPT_GROW_CACHE },
 		{ "keep-ssl", no_argument, NULL, OPT_KEEP_SSL },
 		{ "release-buffers", no_argument, NULL, OPT_RELEASE_BUFFERS },
+		{ "leak-ex-data", no_argument, NULL, OPT_LEAK_EX_DATA },
+		{ "leak-every", required_argument, NULL, OPT_LEAK_EVERY },
+		{ "leak-session", no_argument, NULL, OPT_LEAK_SESSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:c:k:s:h", longopts, NULL)) != -1) {
@@ -599,6 +660,18 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case OPT_RELEASE_BUFFERS:
 			opts.release_buffers = 1;
+			break;
+		case OPT_LEAK_EX_DATA:
+			opts.leak_per_conn = opts.leak_ex_data = 1;
+			break;
+		case OPT_LEAK_EVERY:
+			opts.leak_every = strtol(optarg, &end, 10);
+			if (end == optarg || *end || opts.leak_every < 1 || opts.leak_every > 1000000)
+				return -EINVAL;
+			opts.leak_per_conn = 1;
+			break;
+		case OPT_LEAK_SESSION:
+			opts.leak_session = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -76,7 +76,7 @@ enum prog_id {
 	P_SSL_NEW, P_SSL_FREE, P_SSL_CALL, P_SSL_EXIT,
 	P_LOADER,
 	P_OSSL_MALLOC, P_OSSL_REALLOC,
-	P_SESSION_NEW, P_CACHE_ADD, P_SESSION_EXIT, P_SSL_LINK, P_SESSION_LINK,
+	P_SESSION_NEW, P_CACHE_ADD, P_SESSION_EXIT, P_SSL_LINK, P_SESSION_LINK, P_SESSION_REF,
 	P__COUNT,
 };
 
@@ -109,6 +109,7 @@ static const struct probe_spec specs[] = {
 	/* owners: sessions and blocks hung on SSL objects; once per connection */
 	{ "SSL_SESSION_new",      P_SESSION_NEW,   P_SESSION_EXIT,    0 },
 	{ "SSL_CTX_add_session",  P_CACHE_ADD,     P_SESSION_EXIT,    2 },
+	{ "SSL_get1_session",     P_SESSION_REF,   P_SESSION_EXIT,    1 },
 	{ "SSL_set_ex_data",      P_SSL_LINK,      P_NONE,            3 },
 	{ "SSL_SESSION_set_ex_data", P_SESSION_LINK, P_NONE,          3 },
 	/* BoringSSL: the allocator proper; its CRYPTO_* shims nest into these */
@@ -150,6 +151,7 @@ static struct bpf_program *prog_of(const struct probe *p, enum prog_id id)
 	case P_SESSION_EXIT:	return s->progs.session_exit;
 	case P_SSL_LINK:	return s->progs.ssl_set_ex_data_enter;
 	case P_SESSION_LINK:	return s->progs.session_set_ex_data_enter;
+	case P_SESSION_REF:	return s->progs.session_ref_enter;
 	default:		return NULL;
 	}
 }

@@ -504,15 +504,16 @@ static void note_closed(struct model *m, const struct sslrec *r)
 }
 
 /*
- * An SSL object died while the session it cached lives: what it allocated
- * in its calls and still holds is the session's now.
+ * An SSL object died while its session lives (a cache or the application
+ * holds it): what it allocated in its calls and still holds is the
+ * session's now.
  */
 static void hand_over(struct model *m, struct sslrec *r)
 {
 	struct sslrec *heir = rec_at(m, r->link_slot, r->link_serial);
 	__u32 i, next;
 
-	if (!heir || heir->dead || heir->kind != MODEL_OWNER_SESSION || !heir->cached)
+	if (!heir || heir->dead || heir->kind != MODEL_OWNER_SESSION)
 		return;
 	for (i = r->head; i != NO_BLOCK; i = next) {
 		struct block *b = slab__at(&m->blocks, i);
@@ -1038,8 +1039,11 @@ static int on_session_new(struct model *m, const struct tlsmem_short *e)
 	return 0;
 }
 
-/* A session went into a cache: a copy made inside an SSL call is first seen here. */
-static int on_session_cache(struct model *m, const struct tlsmem_short *e)
+/*
+ * A session made inside an SSL call (a copy for a ticket) is first seen when
+ * a cache or the application takes it: its own block becomes its memory.
+ */
+static struct sslrec *session_seen(struct model *m, const struct tlsmem_short *e, __u32 *pslot)
 {
 	__u32 slot, *ix;
 	struct sslrec *r = owner_find(m, e->h.pid, e->ptr, MODEL_OWNER_SESSION, &slot);
@@ -1048,11 +1052,33 @@ static int on_session_cache(struct model *m, const struct tlsmem_short *e)
 		owner_destroy(m, e->h.pid, e->ptr, e->h.ts_ns);
 		r = ssl_create(m, e->h.pid, e->ptr, e->h.ts_ns, 1, MODEL_OWNER_SESSION, &slot);
 		if (!r)
-			return -ENOMEM;
+			return NULL;
 		ix = htab__find(&m->blocks_ix, e->ptr, e->h.pid);
 		if (ix)
 			reown(m, *ix, slot, r->serial, HOW_SELF);
 	}
+	*pslot = slot;
+	return r;
+}
+
+static int on_session_ref(struct model *m, const struct tlsmem_short *e)
+{
+	__u32 slot;
+	struct sslrec *r = session_seen(m, e, &slot);
+
+	if (!r)
+		return -ENOMEM;
+	link_ssl(m, e->h.pid, e->ssl, slot, r);
+	return 0;
+}
+
+static int on_session_cache(struct model *m, const struct tlsmem_short *e)
+{
+	__u32 slot;
+	struct sslrec *r = session_seen(m, e, &slot);
+
+	if (!r)
+		return -ENOMEM;
 	if (!r->cached) {
 		r->cached = 1;
 		m->t.sess_cached++;
@@ -1104,6 +1130,7 @@ static size_t record_size(__u16 kind)
 	case TLSMEM_EV_LINK:
 	case TLSMEM_EV_SESSION_NEW:
 	case TLSMEM_EV_SESSION_CACHE:
+	case TLSMEM_EV_SESSION_REF:
 		return sizeof(struct tlsmem_short);
 	default:
 		return 0;
@@ -1143,6 +1170,8 @@ int model__feed(struct model *m, const void *rec, size_t size)
 		return on_session_new(m, rec);
 	case TLSMEM_EV_SESSION_CACHE:
 		return on_session_cache(m, rec);
+	case TLSMEM_EV_SESSION_REF:
+		return on_session_ref(m, rec);
 	default:
 		return 0;		/* MAPS_CHANGED: for the reader */
 	}
