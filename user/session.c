@@ -801,6 +801,25 @@ static void finish_debuginfod(struct session *s)
 		sites__refresh(s->sites);
 }
 
+/*
+ * Before the final verdict: the owners that died last are weighed once the
+ * frees that closely follow a death had their time (at most MODEL_MATURE_NS).
+ */
+static void settle(struct session *s)
+{
+	__u64 at, now;
+	bool quit = false;
+
+	reader__drain(s->rd);
+	model__advance_clock(s->m, now_ns());
+	at = model__mature_at(s->m);
+	while (at && (now = now_ns()) < at && !quit) {
+		if (!wait_events(s, (int)((at - now + 999999) / 1000000), &quit))
+			break;
+	}
+	reader__drain(s->rd);
+}
+
 static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
@@ -841,8 +860,8 @@ static int loop(struct session *s)
 		}
 		sample(s, false);
 	}
-	reader__drain(s->rd);
 	finish_debuginfod(s);
+	settle(s);
 	tick(s);
 	sample(s, true);
 	if (gone)

@@ -970,6 +970,8 @@ static int life_site(struct growth *g, const struct growth_sample *s, __u32 id, 
 		f->last_s = t_s;
 		f->left = k;
 		f->freed = n;
+		if (!f->freed_at_raise)
+			f->freed_at_raise = n;
 		f->owner_kind = (__u32)kind;
 		f->conns = (double)n;
 		f->blocks_per_conn = x->orphan_blocks ? (double)x->orphan_blocks / n : (double)k / n;
@@ -999,6 +1001,8 @@ static int life_detect(struct growth *g, const struct growth_sample *s)
 		f->last_s = s->t_s;
 		f->left = s->sess_orphans;
 		f->freed = s->ssl_weighed;
+		if (!f->freed_at_raise)
+			f->freed_at_raise = s->ssl_weighed;
 		f->conns = (double)s->ssl_weighed;
 	} else if (flag_active(g, g->sess_flag) && sprt_llr(s->ssl_weighed, s->sess_orphans) < 0) {
 		g->flags[g->sess_flag].active = false;

@@ -100,6 +100,7 @@ struct growth_flag {
 	 * session-leak (sessions nobody holds of SSL objects freed); cache of
 	 * sessions: held sessions and their bytes */
 	__u64 left, freed;
+	__u64 freed_at_raise;		/* lifecycle: freed owners weighed when first raised */
 	__u32 owner_kind;		/* enum model_owner_kind */
 	bool lifecycle;			/* raised from lifecycles, not from a fit */
 	__u64 held, held_bytes;

@@ -654,6 +654,18 @@ void model__mature(struct model *m, __u64 now_ns)
 	}
 }
 
+__u64 model__mature_at(const struct model *m)
+{
+	size_t last;
+	struct sslrec *r;
+
+	if (!m->dead_n)
+		return 0;
+	last = (m->dead_head + m->dead_n - 1) % m->dead_cap;
+	r = rec_at(m, m->dead[last], m->dead_serial[last]);
+	return r ? r->died_ns + MODEL_MATURE_NS : 0;
+}
+
 static int pending_push(struct thread *t, __u64 ptr)
 {
 	if (t->npending == t->cap) {

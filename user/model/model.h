@@ -126,6 +126,8 @@ size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap)
  * from then on. Call it at every tick, and once more at the end.
  */
 void model__mature(struct model *m, __u64 now_ns);
+/* When every owner dead so far will have been weighed (records' clock); 0 if none waits. */
+__u64 model__mature_at(const struct model *m);
 
 /* What closed SSL objects (created since attach) cost. */
 struct model_closed {

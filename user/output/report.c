@@ -872,6 +872,7 @@ static void json_flag(struct jsonw *w, const struct summary *s, const struct gro
 	if (f->lifecycle) {
 		json_kv(w, "owners_left", f->left);
 		json_kv(w, "owners_freed", f->freed);
+		json_kv(w, "owners_freed_at_raise", f->freed_at_raise);
 		jsonw__key(w, "owner");
 		jsonw__str(w, f->owner_kind == MODEL_OWNER_SESSION ? "session" : "ssl");
 		json_kv(w, "held", f->held);
