@@ -2328,7 +2328,117 @@ static void test_random_stream_ssl_attribution_clear_of_known_bugs(void)
 	free(s);
 }
 
+/* ---- owners: the rules of model.h ---- */
+
+static void test_owner_after_ssl_new_and_link(void)
+{
+	const __u64 ssl = 0x5100;
+	struct model_totals t;
+	struct site_stats b, c;
+	struct fx f;
+	__u32 i;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, ssl_new_ev(PID, 21, ssl));
+	/* right after SSL_new, outside any call: the object's, up to the bound */
+	for (i = 0; i < MODEL_AFTER_BLOCKS + 2; i++)
+		feed_a(f.m, alloc_at(PID, 21, 0x10000 + i * 0x100, 32, ssl, TLSMEM_F_AFTER_SSL_NEW,
+				     &SRC_B));
+	b = site_of(&f, PID, &SRC_B);
+	ASSERT_EQ(b.owned_allocs, MODEL_AFTER_BLOCKS, "count bound of the after-SSL_new rule");
+	ASSERT_EQ(b.after_allocs, MODEL_AFTER_BLOCKS, "counted as after SSL_new");
+	/* the time bound: later blocks are nobody's */
+	clock_ns += MODEL_AFTER_NS;
+	feed_s(f.m, ssl_new_ev(PID, 22, ssl + 0x1000));
+	clock_ns += MODEL_AFTER_NS + 1;
+	feed_a(f.m, alloc_at(PID, 22, 0x30000, 32, ssl + 0x1000, TLSMEM_F_AFTER_SSL_NEW, &SRC_C));
+	ASSERT_EQ(site_of(&f, PID, &SRC_C).owned_allocs, 0, "time bound of the after-SSL_new rule");
+	/* hung on the first object with SSL_set_ex_data */
+	feed_s(f.m, short_ev(TLSMEM_EV_LINK, PID, 22, 0x30000, ssl, 0, TLSMEM_OWNER_SSL));
+	c = site_of(&f, PID, &SRC_C);
+	ASSERT_EQ(c.owned_allocs, 1, "a linked block has an owner");
+	ASSERT_EQ(c.linked_allocs, 1, "linked");
+	/* the object dies: its blocks are orphans, weighed only later */
+	feed_s(f.m, ssl_free_ev(PID, 21, ssl, 1));
+	t = tot(f.m);
+	ASSERT_EQ(t.orphan_blocks, MODEL_AFTER_BLOCKS + 1, "orphans at once");
+	ASSERT_EQ(site_of(&f, PID, &SRC_B).owners_freed[MODEL_OWNER_SSL], 0, "not weighed yet");
+	model__mature(f.m, clock_ns + MODEL_MATURE_NS - 20);
+	ASSERT_EQ(site_of(&f, PID, &SRC_B).owners_freed[MODEL_OWNER_SSL], 0, "still not");
+	model__mature(f.m, clock_ns + MODEL_MATURE_NS);
+	b = site_of(&f, PID, &SRC_B);
+	ASSERT_EQ(b.owners_freed[MODEL_OWNER_SSL], 1, "weighed: 1 freed owner had a block here");
+	ASSERT_EQ(b.owners_left[MODEL_OWNER_SSL], 1, "and left one");
+	ASSERT_EQ(site_of(&f, PID, &SRC_C).owners_left[MODEL_OWNER_SSL], 1, "the linked one too");
+	/* freed late: no longer left */
+	feed_s(f.m, free_ev(PID, 22, 0x30000));
+	ASSERT_EQ(site_of(&f, PID, &SRC_C).owners_left[MODEL_OWNER_SSL], 0, "left drops with its block");
+	ASSERT_EQ(site_of(&f, PID, &SRC_C).owners_freed[MODEL_OWNER_SSL], 1, "freed stays");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
+static void test_session_cache_takes_pieces(void)
+{
+	const __u64 ssl = 0x6100, sess = 0x70000;
+	struct model_totals t;
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, ssl_new_ev(PID, 31, ssl));
+	feed_a(f.m, alloc_at(PID, 31, 0x71000, 56, ssl, 0, &SRC_A));	/* in a call: a lock */
+	feed_a(f.m, alloc_at(PID, 31, sess, 900, 0, TLSMEM_F_IN_SESSION_NEW, &SRC_B));
+	feed_s(f.m, short_ev(TLSMEM_EV_SESSION_NEW, PID, 31, sess, ssl, 0, 0));
+	feed_s(f.m, short_ev(TLSMEM_EV_SESSION_CACHE, PID, 31, sess, ssl, 0, 0));
+	t = tot(f.m);
+	ASSERT_EQ(t.sess_created, 1, "session created");
+	ASSERT_EQ(t.sess_cached, 1, "and cached");
+	ASSERT_EQ(t.sess_bytes, 900, "its own memory");
+	feed_s(f.m, ssl_free_ev(PID, 31, ssl, 1));
+	t = tot(f.m);
+	ASSERT_EQ(t.orphan_blocks, 0, "the cached session took the piece made in the call");
+	ASSERT_EQ(t.sess_bytes, 956, "now the session's");
+	model__mature(f.m, clock_ns + MODEL_MATURE_NS);
+	ASSERT_EQ(site_of(&f, PID, &SRC_A).owners_left[MODEL_OWNER_SSL], 0, "no leak from the SSL");
+	ASSERT_EQ(tot(f.m).sess_orphans, 0, "a cached session is not an orphan");
+	/* evicted: its memory is freed, what it still holds is orphaned */
+	feed_s(f.m, free_ev(PID, 32, sess));
+	t = tot(f.m);
+	ASSERT_EQ(t.sess_live, 0, "the session died with its memory");
+	ASSERT_EQ(t.sess_cached, 0, "out of the cache");
+	ASSERT_EQ(t.orphan_blocks, 1, "its lock outlived it");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
+static void test_session_nobody_holds(void)
+{
+	const __u64 ssl = 0x8100, sess = 0x90000;
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, ssl_new_ev(PID, 41, ssl));
+	feed_a(f.m, alloc_at(PID, 41, sess, 900, ssl, 0, &SRC_A));	/* a copy made in a call */
+	feed_s(f.m, short_ev(TLSMEM_EV_SESSION_REF, PID, 41, sess, ssl, 0, 0));
+	ASSERT_EQ(tot(f.m).sess_adopted, 1, "first seen when the application took it");
+	feed_s(f.m, ssl_free_ev(PID, 41, ssl, 1));
+	model__mature(f.m, clock_ns + MODEL_MATURE_NS);
+	ASSERT_EQ(tot(f.m).ssl_weighed, 1, "one SSL object weighed");
+	ASSERT_EQ(tot(f.m).sess_orphans, 1, "its session: out of any cache, still alive");
+	ASSERT_EQ(tot(f.m).orphan_blocks, 0, "the session's memory is not an SSL orphan");
+	feed_s(f.m, free_ev(PID, 41, sess));
+	ASSERT_EQ(tot(f.m).sess_orphans, 0, "freed at last");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
+	TEST(test_owner_after_ssl_new_and_link),
+	TEST(test_session_cache_takes_pieces),
+	TEST(test_session_nobody_holds),
 	TEST(test_malloc_free_totals),
 	TEST(test_sites_keyed_by_file_line_caller_and_pid),
 	TEST(test_unknown_free_changes_nothing_else),
