@@ -12,6 +12,8 @@
 
 /* Slots for unprobed wrappers' return points, one per process and object. */
 #define TLSMEM_WRAP_SLOTS	4096
+/* Processes the BPF side's pid filter holds at most. */
+#define TLSMEM_MAX_PIDS		32768
 
 enum tlsmem_kind {
 	TLSMEM_EV_ALLOC = 1,		/* struct tlsmem_alloc: ptr = result */
@@ -22,11 +24,21 @@ enum tlsmem_kind {
 	TLSMEM_EV_SSL_FREE,		/* struct tlsmem_short: ptr = SSL * whose memory SSL_free releases, aux = 1 */
 	TLSMEM_EV_SSL_ADOPT,		/* struct tlsmem_short: ptr = SSL * seen first in a call */
 	TLSMEM_EV_MAPS_CHANGED,		/* struct tlsmem_short: the loader changed the link map */
+	/* followed processes (struct tlsmem_short; see TLSMEM_PID_*) */
+	TLSMEM_EV_FORK,			/* h.pid forked process ptr (its tgid); ssl = 0 */
+	TLSMEM_EV_EXEC,			/* h.pid ran execve; aux = 1 if stopped for user space */
+	TLSMEM_EV_EXIT,			/* h.pid's last thread exited; aux = exit code */
 	TLSMEM_EV__MAX,
 };
 
 enum tlsmem_flag {
 	TLSMEM_F_IN_SSL_NEW = 1 << 0,	/* allocated inside SSL_new: SSL * not known yet */
+};
+
+/* Followed processes: value flags of the BPF side's pid filter. */
+enum tlsmem_pid_flag {
+	TLSMEM_PID_FOLLOW = 1 << 0,	/* observed; its forks are followed too */
+	TLSMEM_PID_STOP = 1 << 1,	/* stopped at exec and loader events until user space resumes it */
 };
 
 /* Which probed function a program stands for; indexes the attach table. */
