@@ -523,6 +523,66 @@ static int on_ssl_adopt(struct model *m, const struct tlsmem_short *e)
 	return ssl_create(m, e->h.pid, e->ptr, e->h.ts_ns, 1, NULL) ? 0 : -ENOMEM;
 }
 
+/* Collects the k1 of every entry of h whose k2 is pid into *out (free it). 0 or -ENOMEM. */
+static int keys_of_pid(const struct htab *h, __u32 pid, __u64 **out, size_t *n)
+{
+	__u64 *v = NULL, *nv;
+	size_t i, cap = 0;
+
+	*n = 0;
+	*out = NULL;
+	for (i = 0; i < h->cap; i++) {
+		if (h->v[i].val == HTAB_EMPTY || h->v[i].k2 != pid)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = h->v[i].k1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * A process exited: the kernel took back its heap. Its blocks count as
+ * freed (exit_blocks says how many went that way) and its SSL objects as
+ * gone (ssl_exited), so that churning children do not look like growth.
+ */
+static int on_proc_exit(struct model *m, const struct tlsmem_short *e)
+{
+	__u32 pid = e->h.pid;
+	struct block b;
+	size_t i, n;
+	__u64 *v;
+
+	if (keys_of_pid(&m->blocks_ix, pid, &v, &n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (take_block(m, pid, v[i], &b))
+			continue;
+		retire(m, &b);
+		m->t.exit_blocks++;
+	}
+	free(v);
+	if (keys_of_pid(&m->ssl_ix, pid, &v, &n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!ssl_find(m, pid, v[i], NULL))
+			continue;
+		ssl_destroy(m, pid, v[i]);
+		m->t.ssl_exited++;
+	}
+	free(v);
+	return 0;
+}
+
 static size_t record_size(__u16 kind)
 {
 	switch (kind) {
@@ -535,6 +595,9 @@ static size_t record_size(__u16 kind)
 	case TLSMEM_EV_SSL_FREE:
 	case TLSMEM_EV_SSL_ADOPT:
 	case TLSMEM_EV_MAPS_CHANGED:
+	case TLSMEM_EV_FORK:
+	case TLSMEM_EV_EXEC:
+	case TLSMEM_EV_EXIT:
 		return sizeof(struct tlsmem_short);
 	default:
 		return 0;
@@ -568,8 +631,10 @@ int model__feed(struct model *m, const void *rec, size_t size)
 		return on_ssl_free(m, rec);
 	case TLSMEM_EV_SSL_ADOPT:
 		return on_ssl_adopt(m, rec);
+	case TLSMEM_EV_EXIT:
+		return on_proc_exit(m, rec);
 	default:
-		return 0;		/* MAPS_CHANGED: for the reader */
+		return 0;		/* MAPS_CHANGED, FORK, EXEC: for the reader */
 	}
 }
 
