@@ -8,7 +8,8 @@ set -euo pipefail
 pkgs=(clang llvm bpftrace libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev openssl
       pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2
       gnuplot-nox curl file util-linux nginx-light android-libboringssl-dev
-      liblzma-dev xz-utils elfutils debuginfod libdebuginfod-dev binutils)
+      liblzma-dev xz-utils elfutils debuginfod libdebuginfod-dev binutils
+      postgresql apache2 python3)
 
 missing=()
 for p in "${pkgs[@]}"; do

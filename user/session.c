@@ -492,7 +492,7 @@ static void follow_exec(struct session *s, int pid, bool stopped)
 		return;
 	/* the first exec of COMMAND was prepared before it started */
 	if (!t->child || s->child_execed) {
-		target__release(t);
+		target__release(t, false);
 		t->exited = false;
 	}
 	if (t->child)
@@ -516,7 +516,7 @@ static void follow_exit(struct session *s, int pid, int code)
 	t->exited = true;
 	t->exit_status = code;
 	t->exit_ns = now_ns();
-	target__release(t);
+	target__release(t, true);
 	symcache__forget_pid(s->sc, pid);
 }
 

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 """TLS server that forks one child per connection, the child doing the TLS.
 
-Usage: fork_server.py CERT KEY [--linger-ms N]
+Usage: fork_server.py CERT KEY
 Prints "listening PORT pid PID" once it listens on 127.0.0.1. Each child
-wraps its connection (SSL_new in the child), answers one line and exits;
-the parent reaps it and appends "served N" to stdout.
+wraps its connection (SSL_new in the child), echoes what it reads until
+the client closes, and exits; the parent reaps it and prints "served N"
+(N counts the children that exited 0).
 """
 import os
 import signal
@@ -32,15 +33,19 @@ def main():
             ls.close()
             try:
                 s = ctx.wrap_socket(conn, server_side=True)
-                s.recv(1024)
-                s.sendall(b"ok\n")
+                while True:
+                    data = s.recv(16384)
+                    if not data:
+                        break
+                    s.sendall(data)
                 s.close()
             except (OSError, ssl.SSLError):
                 os._exit(1)
             os._exit(0)
         conn.close()
-        os.waitpid(pid, 0)
-        served += 1
+        _, status = os.waitpid(pid, 0)
+        if status == 0:
+            served += 1
         print("served %d" % served, flush=True)
 
 

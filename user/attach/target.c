@@ -235,13 +235,20 @@ int target__inherit(struct target *child, const struct target *parent)
 	return 0;
 }
 
-void target__release(struct target *t)
+void target__release(struct target *t, bool keep_objs)
 {
 	struct target keep = { .pid = t->pid, .ppid = t->ppid, .exited = t->exited,
 			       .child = t->child, .exit_status = t->exit_status,
 			       .start_ns = t->start_ns, .exit_ns = t->exit_ns };
 
 	memcpy(keep.comm, t->comm, sizeof(keep.comm));
+	if (keep_objs) {
+		target__drop_elves(t);
+		keep.objs = t->objs;
+		keep.nobjs = t->nobjs;
+		t->objs = NULL;
+		t->nobjs = 0;
+	}
 	target__free(t);
 	*t = keep;
 }

@@ -78,8 +78,11 @@ void target__drop_elves(struct target *t);
  * already). 0 or -ENOMEM.
  */
 int target__inherit(struct target *child, const struct target *parent);
-/* Frees what the target owns but keeps who it was (pid, comm, times, exit). */
-void target__release(struct target *t);
+/*
+ * Frees what the target owns but keeps who it was (pid, comm, times, exit)
+ * and, if keep_objs, the OpenSSL objects found (without their ELF images).
+ */
+void target__release(struct target *t, bool keep_objs);
 /* Frees everything the target owns; NULL-safe. */
 void target__free(struct target *t);
 /* "shared", "static" or "deleted". */
