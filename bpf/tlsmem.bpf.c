@@ -25,6 +25,11 @@ const volatile __u32 targ_stop_pid = 0;
 const volatile __u32 targ_light = 0;
 /* --empty-programs (benchmarks): every program counts its hit and returns */
 const volatile __u32 targ_empty = 0;
+/*
+ * Probes attached for every process mapping the file: only the processes in
+ * the pids map are observed, and their forks join it before they run.
+ */
+const volatile __u32 targ_filter = 0;
 
 struct tstate {
 	__u64 sp;		/* stack pointer at the outermost allocator call */
@@ -104,12 +109,36 @@ struct wrap {
 	__u64 depth;
 };
 
+struct wrap_key {
+	__u32 pid;
+	__u32 slot;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TLSMEM_WRAP_SLOTS);
-	__type(key, __u32);
+	__type(key, struct wrap_key);
 	__type(value, struct wrap);
 } wraps SEC(".maps");
+
+/* wrap slots handed out so far, set by user space: a fork copies them */
+__u32 wrap_nslots = 0;
+
+/* processes observed when targ_filter is set: tgid -> enum tlsmem_pid_flag */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, TLSMEM_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} pids SEC(".maps");
+
+static __always_inline bool followed(void)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	return !targ_filter || bpf_map_lookup_elem(&pids, &pid);
+}
 
 static __always_inline void count_hit(void)
 {
@@ -124,6 +153,8 @@ static __always_inline struct tstate *tstate_get(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	if (!followed())
+		return NULL;
 	count_hit();
 	if (targ_empty)
 		return NULL;
@@ -176,7 +207,8 @@ static __always_inline void emit_short(__u16 kind, __u16 flags, __u32 aux, __u64
 	fill_hdr(&e->h, kind, flags, aux);
 	e->ptr = ptr;
 	e->ssl = ssl;
-	bpf_ringbuf_submit(e, kind == TLSMEM_EV_MAPS_CHANGED ? BPF_RB_FORCE_WAKEUP : wakeup_flags());
+	bpf_ringbuf_submit(e, kind == TLSMEM_EV_MAPS_CHANGED || kind == TLSMEM_EV_EXEC ?
+			   BPF_RB_FORCE_WAKEUP : wakeup_flags());
 }
 
 /*
@@ -233,15 +265,16 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
 static __always_inline __u64 caller_of(struct pt_regs *ctx, struct tstate *t)
 {
 	__u64 caller = PT_REGS_IP(ctx), outer = 0;
+	struct wrap_key k;
 	struct wrap *w;
-	__u32 slot;
 
 	if (t->fn != TLSMEM_FN_MALLOC)
 		return caller;
-	slot = (__u32)bpf_get_attach_cookie(ctx);
-	if (!slot--)
+	k.slot = (__u32)bpf_get_attach_cookie(ctx);
+	if (!k.slot--)
 		return caller;
-	w = bpf_map_lookup_elem(&wraps, &slot);
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+	w = bpf_map_lookup_elem(&wraps, &k);
 	if (!w || !w->ret || w->ret != caller || w->depth > 4096)
 		return caller;
 	if (bpf_probe_read_user(&outer, sizeof(outer), (void *)(PT_REGS_SP(ctx) + w->depth)))
@@ -574,10 +607,104 @@ int BPF_KPROBE(session_set_ex_data_enter, __u64 sess, int idx, __u64 arg)
 SEC("uprobe")
 int BPF_KPROBE(dl_debug_state_enter)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32, *fl = NULL;
 
-	emit_short(TLSMEM_EV_MAPS_CHANGED, 0, 0, 0, 0);
-	if (targ_stop_pid && pid == targ_stop_pid)
+	if (targ_filter && !(fl = bpf_map_lookup_elem(&pids, &pid)))
+		return 0;
+	/* queued before the record: user space's SIGCONT always comes after it */
+	if ((targ_stop_pid && pid == targ_stop_pid) || (fl && (*fl & TLSMEM_PID_STOP)))
 		bpf_send_signal(SIGSTOP);
+	emit_short(TLSMEM_EV_MAPS_CHANGED, 0, 0, 0, 0);
+	return 0;
+}
+
+/* --- followed processes: forks, execs and exits, in the kernel --- */
+
+#define WRAP_FORK_MAX	64	/* wrap slots copied at a fork */
+
+/*
+ * A fork of a followed process joins the filter before the child runs its
+ * first instruction, with the parent's wrapper return points (same
+ * mappings). Runs in the parent; threads (clone with CLONE_THREAD) are not
+ * new processes.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, fl, i;
+	struct wrap_key k;
+	struct tlsmem_short *e;
+	struct wrap *w;
+	__u32 *pfl;
+
+	if (child->pid != ctgid)
+		return 0;
+	pfl = bpf_map_lookup_elem(&pids, &ptgid);
+	if (!pfl || !(*pfl & TLSMEM_PID_FOLLOW))
+		return 0;
+	fl = *pfl;
+	if (bpf_map_update_elem(&pids, &ctgid, &fl, BPF_ANY)) {
+		count_drop();	/* the filter is full: the child goes unobserved */
+		return 0;
+	}
+	for (i = 0; i < WRAP_FORK_MAX && i < wrap_nslots; i++) {
+		k.pid = ptgid;
+		k.slot = i;
+		w = bpf_map_lookup_elem(&wraps, &k);
+		if (!w)
+			continue;
+		k.pid = ctgid;
+		bpf_map_update_elem(&wraps, &k, w, BPF_ANY);
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_hdr(&e->h, TLSMEM_EV_FORK, 0, 0);
+	e->h.pid = ptgid;
+	e->ptr = ctgid;
+	e->ssl = 0;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* A followed process runs a new program: user space reads its new mappings. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 pid = p->tgid, *fl = bpf_map_lookup_elem(&pids, &pid), stop;
+
+	if (!fl)
+		return 0;
+	/* the old program's wrapper return points mean nothing in the new one */
+	for (__u32 i = 0; i < WRAP_FORK_MAX && i < wrap_nslots; i++) {
+		struct wrap_key k = { .pid = pid, .slot = i };
+
+		bpf_map_delete_elem(&wraps, &k);
+	}
+	stop = !!(*fl & TLSMEM_PID_STOP);
+	if (stop)
+		bpf_send_signal(SIGSTOP);	/* before its first instruction */
+	emit_short(TLSMEM_EV_EXEC, 0, stop, 0, 0);
+	return 0;
+}
+
+/* The last thread of a followed process exits: it leaves the filter. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 pid = p->tgid, code;
+
+	if (!group_dead || !bpf_map_lookup_elem(&pids, &pid))
+		return 0;
+	bpf_map_delete_elem(&pids, &pid);
+	for (__u32 i = 0; i < WRAP_FORK_MAX && i < wrap_nslots; i++) {
+		struct wrap_key k = { .pid = pid, .slot = i };
+
+		bpf_map_delete_elem(&wraps, &k);
+	}
+	code = (__u32)BPF_CORE_READ(p, exit_code);
+	emit_short(TLSMEM_EV_EXIT, 0, code, 0, 0);
 	return 0;
 }

@@ -12,6 +12,8 @@
 
 /* Slots for unprobed wrappers' return points, one per process and object. */
 #define TLSMEM_WRAP_SLOTS	4096
+/* Processes the BPF side's pid filter holds at most. */
+#define TLSMEM_MAX_PIDS		32768
 
 enum tlsmem_kind {
 	TLSMEM_EV_ALLOC = 1,		/* struct tlsmem_alloc: ptr = result */
@@ -30,6 +32,10 @@ enum tlsmem_kind {
 					 * session cache (SSL_CTX_add_session), ssl as above */
 	TLSMEM_EV_SESSION_REF,		/* struct tlsmem_short: ptr = SSL_SESSION * of ssl that the
 					 * application took a reference to (SSL_get1_session) */
+	/* followed processes (struct tlsmem_short; see TLSMEM_PID_*) */
+	TLSMEM_EV_FORK,			/* h.pid forked process ptr (its tgid); ssl = 0 */
+	TLSMEM_EV_EXEC,			/* h.pid ran execve; aux = 1 if stopped for user space */
+	TLSMEM_EV_EXIT,			/* h.pid's last thread exited; aux = exit code */
 	TLSMEM_EV__MAX,
 };
 
@@ -45,6 +51,12 @@ enum tlsmem_flag {
 enum tlsmem_owner {
 	TLSMEM_OWNER_SSL = 1,
 	TLSMEM_OWNER_SESSION,
+};
+
+/* Followed processes: value flags of the BPF side's pid filter. */
+enum tlsmem_pid_flag {
+	TLSMEM_PID_FOLLOW = 1 << 0,	/* observed; its forks are followed too */
+	TLSMEM_PID_STOP = 1 << 1,	/* stopped at exec and loader events until user space resumes it */
 };
 
 /* Which probed function a program stands for; indexes the attach table. */

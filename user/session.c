@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -36,18 +37,21 @@
 #include "growth.h"
 #include "sampler.h"
 #include "target.h"
+#include "tlsmem.h"
 #include "tui.h"
 #include "session.h"
 
 #define POLL_MAX_MS	10
 #define DEBUGINFOD_TIMEOUT_MS	10000	/* per lookup; the end of a run waits this long at most */
+#define FORKS_TOLD	8		/* forks followed that get an info line */
 
 static volatile sig_atomic_t exiting;
 
 struct session {
 	const struct opts *o;
-	struct target targets[OPTS_MAX_PIDS];
-	size_t ntargets;
+	struct target *targets;		/* the -p processes or COMMAND, then what they forked */
+	size_t ntargets, targets_cap;
+	bool follow;			/* --children, -- COMMAND: forks followed in the kernel */
 	struct probe *probe;
 	struct reader *rd;
 	struct model *m;
@@ -55,6 +59,8 @@ struct session {
 	struct sites *sites;
 	struct dinfod *dinfod;		/* NULL: no debuginfod */
 	pid_t child;			/* -- COMMAND, or 0 */
+	bool child_execed;		/* COMMAND ran its first exec */
+	__u64 nforks;			/* forks followed */
 	int child_gate;			/* write end of the pipe the child waits on */
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
 	__u64 rss_bytes;
@@ -64,8 +70,6 @@ struct session {
 	struct metrics_srv *msrv;	/* --metrics-listen */
 	__u64 sockets;			/* open TCP sockets of the live targets */
 	bool baseline_done;
-	int ignored[OPTS_MAX_PIDS];	/* children without OpenSSL, not looked at again */
-	size_t nignored;
 	bool had_tui;
 	bool metrics_failed;
 	FILE *csv;			/* -o: time series */
@@ -240,19 +244,43 @@ static int attach_target(struct session *s, struct target *t)
 	return 0;
 }
 
+/* A new target for pid, zeroed; NULL without memory. Pointers to targets die. */
+static struct target *add_target(struct session *s, int pid)
+{
+	struct target *t;
+
+	if (s->ntargets == s->targets_cap) {
+		size_t cap = s->targets_cap ? s->targets_cap * 2 : 16;
+
+		t = realloc(s->targets, cap * sizeof(*t));
+		if (!t)
+			return NULL;
+		s->targets = t;
+		s->targets_cap = cap;
+	}
+	t = &s->targets[s->ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->start_ns = now_ns();
+	return t;
+}
+
 static int setup_pids(struct session *s)
 {
 	size_t i;
 	int err;
 
 	for (i = 0; i < s->o->npids; i++) {
-		struct target *t = &s->targets[i];
+		struct target *t;
 
 		err = check_pid(s->o->pids[i]);
 		if (err)
 			return err;
-		t->pid = s->o->pids[i];
-		s->ntargets++;
+		t = add_target(s, s->o->pids[i]);
+		if (!t) {
+			p_err("out of memory");
+			return 1;
+		}
 		procinfo_comm(t->pid, t->comm, sizeof(t->comm));
 		err = find_openssl(s, t);
 		if (err)
@@ -314,7 +342,7 @@ static int spawn_child(struct session *s)
 
 static int setup_cmd(struct session *s)
 {
-	struct target *t = &s->targets[0];
+	struct target *t;
 	char exe[PATH_MAX], interp[PATH_MAX];
 	int err;
 
@@ -334,9 +362,12 @@ static int setup_cmd(struct session *s)
 		p_err("failed to start %s: %s", s->o->cmd[0], strerror(-err));
 		return 1;
 	}
-	t->pid = s->child;
+	t = add_target(s, s->child);
+	if (!t) {
+		p_err("out of memory");
+		return 1;
+	}
 	t->child = true;
-	s->ntargets = 1;
 	snprintf(t->comm, sizeof(t->comm), "%s", strrchr(exe, '/') + 1);
 	/* before exec: the executable's own OpenSSL, and the loader that maps the rest */
 	target__add_file(t, exe);
@@ -392,7 +423,193 @@ static struct target *target_of(struct session *s, int pid)
 	return NULL;
 }
 
-/* A process reported a loader event: probe what it mapped, then let it go on. */
+/* --- followed processes: forks, execs and exits, seen in the kernel --- */
+
+static __u32 follow_flags(const struct session *s)
+{
+	/* -- COMMAND: every process of the tree waits at exec and loader events */
+	return TLSMEM_PID_FOLLOW | (s->o->cmd ? TLSMEM_PID_STOP : 0);
+}
+
+/*
+ * A followed process mapped something new: its addresses are read now, so
+ * that they resolve even after it is gone; under -- COMMAND it waits for
+ * this, stopped.
+ */
+static void follow_mapped(struct session *s, struct target *t)
+{
+	symcache__reload(s->sc, t->pid);
+	if (s->o->cmd && t->pid != s->child)
+		kill(t->pid, SIGCONT);
+}
+
+/* The wrapper return points of child, whose mappings are parent's. */
+static void follow_objects(struct session *s, struct target *child, struct target *parent)
+{
+	size_t i;
+
+	for (i = 0; i < parent->nobjs; i++)
+		if (parent->objs[i].attached)
+			probe__attach_obj(s->probe, child->pid, &parent->objs[i]);
+}
+
+/*
+ * parent forked child, which the kernel put in the filter before it ran:
+ * it shares parent's mappings, so parent's files are not examined again and
+ * its sites resolve with parent's maps, even once it is gone.
+ */
+static struct target *follow_fork(struct session *s, int parent, int child)
+{
+	struct target *t = target_of(s, child), *pt;
+
+	if (t)
+		return t;
+	t = add_target(s, child);
+	if (!t)
+		return NULL;
+	t->ppid = parent;
+	pt = target_of(s, parent);
+	if (pt) {
+		memcpy(t->comm, pt->comm, sizeof(t->comm));
+		target__inherit(t, pt);
+	}
+	symcache__inherit(s->sc, child, parent);
+	/* fork-per-connection servers fork all the time: the first few are told */
+	if (++s->nforks <= FORKS_TOLD)
+		p_info("following child PID %d (%s) of PID %d%s", child, t->comm, parent,
+		       s->nforks == FORKS_TOLD ? "; further children are followed quietly" : "");
+	else
+		p_debug("following child PID %d of PID %d", child, parent);
+	return t;
+}
+
+/* pid runs a new program: its files are examined afresh. */
+static void follow_exec(struct session *s, int pid, bool stopped)
+{
+	struct target *t = target_of(s, pid);
+
+	if (!t)
+		return;
+	/* the first exec of COMMAND was prepared before it started */
+	if (!t->child || s->child_execed) {
+		target__release(t, false);
+		t->exited = false;
+	}
+	if (t->child)
+		s->child_execed = true;
+	procinfo_comm(pid, t->comm, sizeof(t->comm));
+	if (target__scan(t) > 0 || (t->loader && !t->loader_attached))
+		attach_target(s, t);
+	probe__resolve_wraps(s->probe);
+	symcache__reload(s->sc, pid);
+	p_debug("PID %d runs %s", pid, t->comm);
+	if (stopped)
+		kill(pid, SIGCONT);
+}
+
+static void follow_exit(struct session *s, int pid, int code)
+{
+	struct target *t = target_of(s, pid);
+
+	if (!t || t->child)
+		return;		/* COMMAND itself is reaped by waitpid */
+	t->exited = true;
+	t->exit_status = code;
+	t->exit_ns = now_ns();
+	target__release(t, true);
+	symcache__forget_pid(s->sc, pid);
+}
+
+/* The reader's hook: fork, exec and exit records, in ring buffer order. */
+static void on_proc_event(void *ctx, const struct tlsmem_short *e)
+{
+	struct session *s = ctx;
+
+	switch (e->h.kind) {
+	case TLSMEM_EV_FORK:
+		follow_fork(s, (int)e->h.pid, (int)e->ptr);
+		break;
+	case TLSMEM_EV_EXEC:
+		follow_exec(s, (int)e->h.pid, e->h.aux);
+		break;
+	case TLSMEM_EV_EXIT:
+		follow_exit(s, (int)e->h.pid, (int)e->h.aux);
+		break;
+	}
+}
+
+/* Same program file as the parent: no exec since the fork (as far as can be told). */
+static bool same_exe(int a, int b)
+{
+	char pa[64], pb[64];
+	struct stat sa, sb;
+
+	snprintf(pa, sizeof(pa), "/proc/%d/exe", a);
+	snprintf(pb, sizeof(pb), "/proc/%d/exe", b);
+	return !stat(pa, &sa) && !stat(pb, &sb) && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+/* Children forked before tlsmem started: followed like new ones. */
+static void follow_existing(struct session *s, size_t i)
+{
+	char path[96];
+	glob_t g;
+	size_t j;
+	int pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/*/children", s->targets[i].pid);
+	if (glob(path, 0, NULL, &g))
+		return;
+	for (j = 0; j < g.gl_pathc; j++) {
+		FILE *f = fopen(g.gl_pathv[j], "re");
+		struct target *t;
+
+		while (f && fscanf(f, "%d", &pid) == 1) {
+			if (target_of(s, pid) || probe__follow(s->probe, pid, follow_flags(s)))
+				continue;
+			if (!same_exe(pid, s->targets[i].pid)) {
+				t = add_target(s, pid);
+				if (t) {
+					t->ppid = s->targets[i].pid;
+					procinfo_comm(pid, t->comm, sizeof(t->comm));
+					if (target__scan(t) > 0)
+						attach_target(s, t);
+				}
+				continue;
+			}
+			t = follow_fork(s, s->targets[i].pid, pid);
+			if (t)
+				follow_objects(s, t, &s->targets[i]);
+		}
+		if (f)
+			fclose(f);
+	}
+	globfree(&g);
+	probe__resolve_wraps(s->probe);
+}
+
+/* Puts the targets in the BPF side's filter, then what they forked already. */
+static int follow_start(struct session *s)
+{
+	size_t i, n = s->ntargets;
+	int err;
+
+	if (!s->follow)
+		return 0;
+	reader__set_proc_fn(s->rd, on_proc_event, s);
+	for (i = 0; i < n; i++) {
+		err = probe__follow(s->probe, s->targets[i].pid, follow_flags(s));
+		if (err) {
+			p_err("failed to follow PID %d: %s", s->targets[i].pid, strerror(-err));
+			return 1;
+		}
+	}
+	/* new targets are appended: each is walked in turn, the whole tree */
+	for (i = 0; i < s->ntargets && !s->o->cmd; i++)
+		follow_existing(s, i);
+	return 0;
+}
+
 /*
  * The child's state changes. A stop is the BPF side's SIGSTOP at a loader
  * event, which the kernel may deliver late (from irq_work) after our
@@ -422,8 +639,8 @@ static void check_child(struct session *s, struct target *t)
 
 static void rescan(struct session *s)
 {
-	int pids[16];
-	size_t i, n = reader__take_maps_changed(s->rd, pids, 16);
+	int pids[64];
+	size_t i, n = reader__take_maps_changed(s->rd, pids, 64);
 
 	for (i = 0; i < n; i++) {
 		struct target *t = target_of(s, pids[i]);
@@ -435,6 +652,8 @@ static void rescan(struct session *s)
 		probe__resolve_wraps(s->probe);
 		if (t->child && t->comm[0])
 			procinfo_comm(t->pid, t->comm, sizeof(t->comm));
+		if (s->follow)
+			follow_mapped(s, t);
 		if (pids[i] == s->child)
 			kill(s->child, SIGCONT);
 	}
@@ -443,62 +662,33 @@ static void rescan(struct session *s)
 }
 
 
-static bool known_pid(struct session *s, int pid)
+/*
+ * Whether t still runs. Under -- COMMAND a process of the tree found
+ * stopped (its loader record was lost) is examined and let go on.
+ */
+static bool target_alive(struct session *s, struct target *t)
 {
-	size_t i;
+	char st;
 
-	for (i = 0; i < s->ntargets; i++)
-		if (s->targets[i].pid == pid)
-			return true;
-	for (i = 0; i < s->nignored; i++)
-		if (s->ignored[i] == pid)
-			return true;
-	return false;
-}
-
-/* A child of a target: probed like the targets if it carries OpenSSL. */
-static void follow(struct session *s, int pid)
-{
-	struct target *t = &s->targets[s->ntargets];
-
-	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	procinfo_comm(pid, t->comm, sizeof(t->comm));
-	if (target__scan(t) <= 0 || attach_target(s, t)) {
-		target__free(t);
-		if (s->nignored < OPTS_MAX_PIDS)
-			s->ignored[s->nignored++] = pid;
-		return;
+	if (t->child && !t->exited) {
+		check_child(s, t);
+		return !t->exited;
 	}
-	s->ntargets++;
-	p_info("following child PID %d (%s): %d probes", pid, t->comm, probe__count(s->probe));
-}
-
-/* --children: new children of the live targets, from /proc/PID/task/TID/children. */
-static void find_children(struct session *s)
-{
-	size_t i, n = s->ntargets;
-	char path[96];
-	glob_t g;
-
-	for (i = 0; i < n && s->ntargets < OPTS_MAX_PIDS; i++) {
-		if (s->targets[i].exited)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/*/children", s->targets[i].pid);
-		if (glob(path, 0, NULL, &g))
-			continue;
-		for (size_t j = 0; j < g.gl_pathc; j++) {
-			FILE *f = fopen(g.gl_pathv[j], "re");
-			int pid;
-
-			while (f && fscanf(f, "%d", &pid) == 1)
-				if (!known_pid(s, pid) && s->ntargets < OPTS_MAX_PIDS)
-					follow(s, pid);
-			if (f)
-				fclose(f);
-		}
-		globfree(&g);
+	if (t->exited)
+		return false;
+	st = procinfo_state(t->pid);
+	if (!st || st == 'Z') {
+		t->exited = true;
+		if (!t->exit_ns)
+			t->exit_ns = now_ns();
+		return false;
 	}
+	if (st == 'T' && s->follow && s->o->cmd) {
+		if (target__scan(t) > 0)
+			attach_target(s, t);
+		follow_mapped(s, t);
+	}
+	return true;
 }
 
 /* Once per interval: who is alive, how much memory they hold. */
@@ -514,11 +704,7 @@ static bool tick(struct session *s)
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
 
-		if (t->child && !t->exited)
-			check_child(s, t);
-		else if (!t->exited && (procinfo_state(t->pid) == 0 || procinfo_state(t->pid) == 'Z'))
-			t->exited = true;
-		if (t->exited)
+		if (!target_alive(s, t))
 			continue;
 		alive++;
 		if (!procinfo_rss(t->pid, &rss))
@@ -852,8 +1038,6 @@ static int loop(struct session *s)
 		if (now < next)
 			continue;
 		next += interval;
-		if (s->o->children)
-			find_children(s);
 		if (!tick(s)) {
 			gone = true;	/* every target exited */
 			break;
@@ -965,7 +1149,8 @@ static int start(struct session *s)
 {
 	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
 				 .entry_only = s->o->entry_probes, .light = s->o->light,
-				 .empty = s->o->empty_programs };
+				 .empty = s->o->empty_programs,
+				 .follow = s->o->children || s->o->cmd };
 	struct preload pl = { .po = po };
 	__u64 t0 = now_ns();
 	int err;
@@ -997,7 +1182,8 @@ static int start(struct session *s)
 		p_err("failed to create the ring buffer reader: %s", strerror(errno));
 		return 1;
 	}
-	if (attach_all(s))
+	s->follow = po.follow;
+	if (attach_all(s) || follow_start(s))
 		return 1;
 	s->attach_ns = now_ns();
 	s->prev_ns = s->attach_ns;
@@ -1048,5 +1234,6 @@ int session_run(const struct opts *o)
 	symcache__free(s.sc);
 	for (i = 0; i < s.ntargets; i++)
 		target__free(&s.targets[i]);
+	free(s.targets);
 	return rc;
 }

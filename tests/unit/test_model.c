@@ -1150,6 +1150,43 @@ static void test_same_pointer_in_two_pids(void)
 	fx_fini(&f);
 }
 
+/*
+ * A process exit releases its blocks (counted as frees, exit_blocks) and
+ * its live SSL objects (ssl_exited); other processes keep theirs.
+ */
+static void test_process_exit_releases_its_blocks(void)
+{
+	struct model_totals t;
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, short_ev(TLSMEM_EV_FORK, 100, 100, 200, 0, 0, 0));
+	feed_s(f.m, ssl_new_ev(200, 200, 0x9000));
+	feed_a(f.m, alloc_ev(200, 200, 0x1000, 100, 0x9000, 0));
+	feed_a(f.m, alloc_ev(200, 200, 0x2000, 50, 0, 0));
+	feed_a(f.m, alloc_ev(100, 100, 0x1000, 7, 0, 0));
+	feed_s(f.m, short_ev(TLSMEM_EV_EXEC, 200, 200, 0, 0, 0, 0));
+	t = tot(f.m);
+	ASSERT_EQ(t.live_bytes, 157, "exec changes nothing");
+	feed_s(f.m, short_ev(TLSMEM_EV_EXIT, 200, 200, 0, 0, 0, 0));
+	t = tot(f.m);
+	ASSERT_EQ(t.live_bytes, 7, "pid 100's block remains");
+	ASSERT_EQ(t.live_blocks, 1, "live_blocks");
+	ASSERT_EQ(t.frees, 2, "released blocks count as frees");
+	ASSERT_EQ(t.exit_blocks, 2, "exit_blocks");
+	ASSERT_EQ(t.ssl_live, 0, "the SSL object went with its process");
+	ASSERT_EQ(t.ssl_exited, 1, "ssl_exited");
+	ASSERT_EQ(t.ssl_freed, 0, "not freed by SSL_free");
+	ASSERT_EQ(t.orphan_bytes, 0, "no orphans left behind");
+	ASSERT_EQ(site_of(&f, 200, &SRC_A).live_bytes, 0, "pid 200's site");
+	feed_s(f.m, short_ev(TLSMEM_EV_EXIT, 200, 200, 0, 0, 0, 0));
+	ASSERT_EQ(tot(f.m).frees, 2, "a second exit changes nothing");
+	ASSERT_EQ(tot(f.m).bad_records, 0, "fork, exec and exit records are accepted");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
 static void test_tid_reused_by_another_pid(void)
 {
 	struct model_totals t;
@@ -2461,6 +2498,7 @@ static const struct test_case tests[] = {
 	TEST(test_realloc_inside_ssl_new_attributed),
 	TEST(test_ssl_new_pending_address_reused_by_other_thread),
 	TEST(test_same_pointer_in_two_pids),
+	TEST(test_process_exit_releases_its_blocks),
 	TEST(test_tid_reused_by_another_pid),
 	TEST(test_bad_records_rejected),
 	TEST(test_lost_free_replaced),

@@ -119,6 +119,59 @@ out:
 	symcache__free(c);
 }
 
+static const char symcache_test_string[] = "../crypto/test_string.c";
+
+/*
+ * A forked child shares its parent's maps: once inherited, its addresses
+ * resolve (and strings in its files read) after it is gone and reaped, and
+ * it has the parent's layout id until it is reloaded.
+ */
+static void test_inherit_gone_child(void)
+{
+	struct symcache *c = symcache__new();
+	struct sym_info si;
+	char buf[64];
+	int gate[2];
+	pid_t pid;
+	char x;
+
+	if (!ASSERT_TRUE(c != NULL, "new") || !ASSERT_EQ(pipe(gate), 0, "pipe"))
+		goto out;
+	pid = fork();
+	if (!ASSERT_TRUE(pid >= 0, "fork"))
+		goto out;
+	if (pid == 0) {
+		close(gate[1]);
+		if (read(gate[0], &x, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(gate[0]);
+	ASSERT_EQ(symcache__inherit(c, pid, getpid()), 0, "inherit");
+	ASSERT_EQ(symcache__image(c, pid), symcache__image(c, getpid()), "same layout");
+	close(gate[1]);
+	ASSERT_EQ(waitpid(pid, NULL, 0), pid, "reap");
+	if (ASSERT_EQ(symcache__resolve(c, pid, addr_of(symcache_test_target) + 1, &si), 0,
+		      "resolve in the gone child"))
+		ASSERT_STREQ(si.func, "symcache_test_target", "func");
+	if (ASSERT_EQ(symcache__read_str(c, pid, addr_of((void *)symcache_test_string), buf,
+					 sizeof(buf)), 0, "string from the file"))
+		ASSERT_STREQ(buf, symcache_test_string, "string");
+	ASSERT_EQ(symcache__read_str(c, pid, addr_of((void *)symcache_test_string), buf, 4), 0,
+		  "truncated");
+	ASSERT_STREQ(buf, "../", "truncated string");
+	/* the parent's own reload gives it a layout of its own */
+	ASSERT_EQ(symcache__reload(c, getpid()), 0, "reload");
+	ASSERT_TRUE(symcache__image(c, pid) != symcache__image(c, getpid()), "layouts differ");
+	symcache__forget_pid(c, getpid());
+	if (ASSERT_EQ(symcache__resolve(c, pid, addr_of(symcache_test_target), &si), 0,
+		      "child keeps the layout"))
+		ASSERT_STREQ(si.func, "symcache_test_target", "func after the parent's forget");
+	ASSERT_EQ(symcache__reload(c, pid), -ESRCH, "a gone child cannot be reloaded");
+out:
+	symcache__free(c);
+}
+
 /* Copies the file at src to a new temporary file; returns its path or NULL. */
 static char *copy_to_temp(const char *src)
 {
@@ -190,6 +243,7 @@ static const struct test_case tests[] = {
 	TEST(test_libelf),
 	TEST(test_unmapped),
 	TEST(test_gone_pid),
+	TEST(test_inherit_gone_child),
 	TEST(test_deleted_library),
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -36,7 +37,12 @@ struct probe {
 	bool multi;
 	bool entry_only;		/* no placement: probe every function at its entry */
 	bool light;			/* SSL_new and SSL_free only */
+	bool follow;			/* probes for every process, filtered by pid in BPF */
 	int verbose;
+	/* files probed for every process (follow): each is probed once */
+	struct pfile *files;
+	size_t nfiles, files_cap;
+	struct bpf_link *tp_links[3];	/* fork, exec, exit */
 	/* wrap slots whose process has not mapped the object yet */
 	struct pending_wrap *pend;
 	size_t npend, pend_cap;
@@ -50,6 +56,13 @@ struct pending_wrap {
 	__u64 dev, inode;
 	__u64 off;			/* file offset of the return point */
 	__u64 depth;
+};
+
+/* A file probed for every process that maps it, and its wrapper slot. */
+struct pfile {
+	__u64 dev, inode;
+	bool has_wrap;
+	struct pending_wrap wrap;	/* pid unset: the template for each process */
 };
 
 /* The head of union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link. */
@@ -196,14 +209,40 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 	p->skel->rodata->targ_stop_pid = o->stop_pid;
 	p->skel->rodata->targ_light = o->light;
 	p->skel->rodata->targ_empty = o->empty;
+	p->skel->rodata->targ_filter = o->follow;
+	bpf_program__set_autoload(p->skel->progs.on_fork, o->follow);
+	bpf_program__set_autoload(p->skel->progs.on_exec, o->follow);
+	bpf_program__set_autoload(p->skel->progs.on_exit, o->follow);
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (__u32)o->ringbuf_bytes);
 	p->skel->rodata->targ_wake_bytes = bpf_map__max_entries(p->skel->maps.events) / 8;
 	if (multi)
 		bpf_object__for_each_program(prog, p->skel->obj)
-			bpf_program__set_expected_attach_type(prog, TLSMEM_TRACE_UPROBE_MULTI);
+			if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+				bpf_program__set_expected_attach_type(prog,
+								      TLSMEM_TRACE_UPROBE_MULTI);
 	p->multi = multi;
 	return tlsmem_bpf__load(p->skel);
+}
+
+/* fork, exec and exit of the followed processes, seen in the kernel */
+static int attach_tracepoints(struct probe *p)
+{
+	struct bpf_program *progs[3] = { p->skel->progs.on_fork, p->skel->progs.on_exec,
+					 p->skel->progs.on_exit };
+	int i, err;
+
+	for (i = 0; i < 3; i++) {
+		p->tp_links[i] = bpf_program__attach(progs[i]);
+		if (!p->tp_links[i]) {
+			err = -errno;
+			p_err("failed to attach the %s tracepoint program: %s (following "
+			      "processes needs BTF-typed tracepoints: Linux >= 5.5)",
+			      bpf_program__name(progs[i]), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 int probe__open(struct probe **out, const struct probe_opts *o)
@@ -217,6 +256,7 @@ int probe__open(struct probe **out, const struct probe_opts *o)
 	p->verbose = o->verbose;
 	p->entry_only = o->entry_only;
 	p->light = o->light;
+	p->follow = o->follow;
 	/* multi links first, quietly; kernels before 6.6 take per-function probes */
 	libbpf_set_print(o->verbose > 1 ? libbpf_print_verbose : quiet);
 	err = open_load(p, o, true);
@@ -232,6 +272,11 @@ int probe__open(struct probe **out, const struct probe_opts *o)
 		p_err("failed to load the BPF programs: %s (the kernel needs BTF, "
 		      "BPF ring buffers and task storage: Linux >= 5.11)", strerror(-err));
 		goto err_free;
+	}
+	if (o->follow) {
+		err = attach_tracepoints(p);
+		if (err)
+			goto err_free;
 	}
 	*out = p;
 	return 0;
@@ -305,7 +350,7 @@ static int attach_multi(struct probe *p, int pid, const char *path, const char *
 	a.cookies = (__u64)(unsigned long)cookies;
 	a.cnt = n;
 	a.multi_flags = ret ? TLSMEM_F_UPROBE_MULTI_RETURN : 0;
-	a.pid = (__u32)pid;
+	a.pid = pid > 0 ? (__u32)pid : 0;	/* 0: every process */
 	fd = (int)syscall(__NR_bpf, TLSMEM_BPF_LINK_CREATE, &a, sizeof(a));
 	if (fd < 0) {
 		err = -errno;
@@ -488,6 +533,7 @@ static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wr
 	if (add_pending(p, &pw))
 		return false;
 	p->next_slot++;
+	p->skel->bss->wrap_nslots = p->next_slot;
 	*cookie = pw.slot + 1;
 	return true;
 }
@@ -496,6 +542,7 @@ static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wr
 static int resolve_wrap(struct probe *p, const struct pending_wrap *w)
 {
 	struct { __u64 ret, depth; } v = { .depth = w->depth };
+	struct { __u32 pid, slot; } k = { .pid = (__u32)w->pid, .slot = w->slot };
 	struct map_list ml = { 0 };
 	size_t i;
 	int err;
@@ -514,7 +561,7 @@ static int resolve_wrap(struct probe *p, const struct pending_wrap *w)
 	map_list__free(&ml);
 	if (!v.ret)
 		return 0;
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.wraps), &w->slot, &v, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.wraps), &k, &v, BPF_ANY))
 		p_warn("cannot set a wrapper slot: %s", strerror(errno));
 	return 1;
 }
@@ -531,14 +578,83 @@ void probe__resolve_wraps(struct probe *p)
 	}
 }
 
+static struct pfile *pfile_find(struct probe *p, __u64 dev, __u64 inode)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i].dev == dev && p->files[i].inode == inode)
+			return &p->files[i];
+	return NULL;
+}
+
+static struct pfile *pfile_add(struct probe *p, __u64 dev, __u64 inode)
+{
+	struct pfile *f;
+
+	if (p->nfiles == p->files_cap) {
+		size_t cap = p->files_cap ? p->files_cap * 2 : 8;
+
+		f = realloc(p->files, cap * sizeof(*f));
+		if (!f)
+			return NULL;
+		p->files = f;
+		p->files_cap = cap;
+	}
+	f = &p->files[p->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->dev = dev;
+	f->inode = inode;
+	return f;
+}
+
+/*
+ * Follow mode: obj's file is probed already, for every process; pid only
+ * needs its own wrapper return point.
+ */
+static int attach_known(struct probe *p, int pid, struct ssl_obj *obj, const struct pfile *f)
+{
+	struct pending_wrap w = f->wrap;
+	int err = 0;
+
+	obj->attached = true;
+	if (f->has_wrap) {
+		w.pid = pid;
+		err = add_pending(p, &w);
+		probe__resolve_wraps(p);
+	}
+	return err;
+}
+
+/* Follow mode: remembers obj's file as probed, with its wrapper slot if any. */
+static int remember_file(struct probe *p, const struct ssl_obj *obj, __u64 wrap_cookie)
+{
+	struct pfile *f = pfile_add(p, obj->dev, obj->inode);
+	size_t i;
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; wrap_cookie && i < p->npend; i++)
+		if (p->pend[i].slot == wrap_cookie - 1) {
+			f->wrap = p->pend[i];
+			f->has_wrap = true;
+		}
+	return 0;
+}
+
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 {
 	bool nested_free = false;
 	__u64 dummy;
 	__u64 off[NSPECS], cookie[NSPECS] = { 0 };
 	bool has[NSPECS];
+	struct pfile *known;
+	int pass, err, apid = p->follow ? -1 : pid;
 	size_t i;
-	int pass, err;
+
+	known = p->follow ? pfile_find(p, obj->dev, obj->inode) : NULL;
+	if (known)
+		return attach_known(p, pid, obj, known);
 
 	for (i = 0; i < NSPECS; i++)
 		has[i] = (!p->light || specs[i].enter == P_SSL_NEW || specs[i].enter == P_SSL_FREE) &&
@@ -573,8 +689,10 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	 */
 	if (has[SPEC_CRYPTO_FREE] && elf_obj__func_off(obj->elf, "OPENSSL_free", &dummy) == 0)
 		nested_free = true;
+	if (p->follow && remember_file(p, obj, cookie[SPEC_CRYPTO_MALLOC]))
+		return -ENOMEM;
 	if (p->multi) {
-		err = attach_obj_multi(p, pid, obj, off, cookie, has, nested_free);
+		err = attach_obj_multi(p, apid, obj, off, cookie, has, nested_free);
 		probe__resolve_wraps(p);
 		return err;
 	}
@@ -585,7 +703,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 
 			if (!has[i] || id == P_NONE)
 				continue;
-			err = attach_one(p, pid, obj->attach_path, obj->path, specs[i].sym, off[i],
+			err = attach_one(p, apid, obj->attach_path, obj->path, specs[i].sym, off[i],
 					 id, !pass, cookie[i]);
 			if (err)
 				return err;
@@ -602,12 +720,23 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo);
 	struct bpf_link *l;
+	struct stat st;
 	__u64 off;
 	int err;
 
 	err = elf_obj__func_off(ld, "_dl_debug_state", &off);
 	if (err)
 		return err;
+	if (p->follow) {
+		/* one probe per loader file, for every process */
+		if (stat(path, &st))
+			return -errno;
+		if (pfile_find(p, st.st_dev, st.st_ino))
+			return 0;
+		if (!pfile_add(p, st.st_dev, st.st_ino))
+			return -ENOMEM;
+		pid = -1;
+	}
 	if (p->multi) {
 		err = attach_multi(p, pid, path, path, P_LOADER, false, &off, NULL, 1);
 		p->nprobes += !err;
@@ -624,6 +753,15 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 	}
 	p->nprobes++;
 	return keep_link(p, l);
+}
+
+int probe__follow(struct probe *p, int pid, __u32 flags)
+{
+	__u32 k = (__u32)pid;
+
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.pids), &k, &flags, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int probe__events_fd(const struct probe *p)
@@ -705,6 +843,9 @@ void probe__free(struct probe *p)
 	close_fds(p->fds, p->nfds);
 	free(p->fds);
 	free(p->pend);
+	free(p->files);
+	for (i = 0; i < 3; i++)
+		bpf_link__destroy(p->tp_links[i]);
 	for (i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);

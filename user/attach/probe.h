@@ -21,6 +21,8 @@ struct probe_opts {
 	bool entry_only;		/* probe functions at their entry, never moved */
 	bool light;			/* SSL_new and SSL_free only */
 	bool empty;			/* programs that only count their hits (benchmarks) */
+	bool follow;			/* follow forks in the kernel: probes for every process
+					   mapping a file, filtered by pid (probe__follow) */
 };
 
 /* Opens and loads the BPF object. 0 or -errno; the reason is printed. */
@@ -39,6 +41,11 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj);
 void probe__resolve_wraps(struct probe *p);
 /* Attaches the loader probe (_dl_debug_state) in the loader at path. 0 or -errno. */
 int probe__attach_loader(struct probe *p, int pid, const char *path, const struct elf_obj *ld);
+/*
+ * Follow mode: puts pid in the BPF side's filter with flags (enum
+ * tlsmem_pid_flag); its forks join it before they run. 0 or -errno.
+ */
+int probe__follow(struct probe *p, int pid, __u32 flags);
 /* File descriptor of the events ring buffer map. */
 int probe__events_fd(const struct probe *p);
 /* Events the BPF side could not emit (ring buffer full), summed over CPUs. */

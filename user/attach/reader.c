@@ -21,6 +21,8 @@ struct reader {
 	__u64 failed;
 	int maps_pids[MAPS_PENDING];
 	size_t nmaps;
+	reader_proc_fn proc_fn;
+	void *proc_ctx;
 };
 
 static void note_maps_changed(struct reader *r, int pid)
@@ -44,6 +46,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		r->failed++;
 	if (size >= sizeof(*h) && h->kind == TLSMEM_EV_MAPS_CHANGED)
 		note_maps_changed(r, (int)h->pid);
+	if (r->proc_fn && size >= sizeof(struct tlsmem_short) &&
+	    (h->kind == TLSMEM_EV_FORK || h->kind == TLSMEM_EV_EXEC || h->kind == TLSMEM_EV_EXIT))
+		r->proc_fn(r->proc_ctx, data);
 	return 0;	/* a negative return would stop consumption */
 }
 
@@ -63,6 +68,12 @@ struct reader *reader__new(int map_fd, struct model *m)
 		return NULL;
 	}
 	return r;
+}
+
+void reader__set_proc_fn(struct reader *r, reader_proc_fn fn, void *ctx)
+{
+	r->proc_fn = fn;
+	r->proc_ctx = ctx;
 }
 
 void reader__free(struct reader *r)

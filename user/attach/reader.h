@@ -12,10 +12,15 @@
 
 struct reader;
 struct model;
+struct tlsmem_short;
+
+/* Told of every fork, exec and exit record, after the model was fed with it. */
+typedef void (*reader_proc_fn)(void *ctx, const struct tlsmem_short *e);
 
 /* NULL + errno. map_fd is the ring buffer map; the model is borrowed. */
 struct reader *reader__new(int map_fd, struct model *m);
 void reader__free(struct reader *r);	/* NULL-safe */
+void reader__set_proc_fn(struct reader *r, reader_proc_fn fn, void *ctx);
 /* Waits up to timeout_ms for records and consumes them: count or -errno (EINTR is 0). */
 int reader__poll(struct reader *r, int timeout_ms);
 /* A descriptor that polls readable when records wait (the ring buffer's epoll fd). */

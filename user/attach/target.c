@@ -217,6 +217,42 @@ void target__free(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int target__inherit(struct target *child, const struct target *parent)
+{
+	size_t i;
+
+	child->seen = malloc((parent->nseen ? parent->nseen : 1) * sizeof(*child->seen));
+	child->seen_names = calloc(parent->nseen ? parent->nseen : 1, sizeof(*child->seen_names));
+	if (!child->seen || !child->seen_names)
+		return -ENOMEM;
+	for (i = 0; i < parent->nseen; i++) {
+		child->seen[i] = parent->seen[i];
+		child->seen_names[i] = parent->seen_names[i] ? strdup(parent->seen_names[i]) : NULL;
+	}
+	child->nseen = parent->nseen;
+	child->loader_attached = parent->loader_attached;
+	snprintf(child->loader_path, sizeof(child->loader_path), "%s", parent->loader_path);
+	return 0;
+}
+
+void target__release(struct target *t, bool keep_objs)
+{
+	struct target keep = { .pid = t->pid, .ppid = t->ppid, .exited = t->exited,
+			       .child = t->child, .exit_status = t->exit_status,
+			       .start_ns = t->start_ns, .exit_ns = t->exit_ns };
+
+	memcpy(keep.comm, t->comm, sizeof(keep.comm));
+	if (keep_objs) {
+		target__drop_elves(t);
+		keep.objs = t->objs;
+		keep.nobjs = t->nobjs;
+		t->objs = NULL;
+		t->nobjs = 0;
+	}
+	target__free(t);
+	*t = keep;
+}
+
 void target__describe_seen(const struct target *t, char *buf, size_t cap)
 {
 	size_t i, len = 0;

@@ -43,6 +43,8 @@ struct target {
 	bool exited;
 	bool child;			/* started by us with -- COMMAND */
 	int exit_status;		/* wait status when child and exited */
+	int ppid;			/* followed from this parent's fork, or 0 */
+	__u64 start_ns, exit_ns;	/* CLOCK_MONOTONIC when followed and when gone; 0 unknown */
 	struct ssl_obj *objs;
 	size_t nobjs;
 	/* the dynamic loader, probed to notice dlopen */
@@ -70,6 +72,17 @@ int target__scan(struct target *t);
 int target__add_file(struct target *t, const char *path);
 /* Releases the ELF images of attached objects (they can be 100 MB). */
 void target__drop_elves(struct target *t);
+/*
+ * child was forked by parent: same mappings, so the files parent examined
+ * are not examined again (its OpenSSL objects are probed for every process
+ * already). 0 or -ENOMEM.
+ */
+int target__inherit(struct target *child, const struct target *parent);
+/*
+ * Frees what the target owns but keeps who it was (pid, comm, times, exit)
+ * and, if keep_objs, the OpenSSL objects found (without their ELF images).
+ */
+void target__release(struct target *t, bool keep_objs);
 /* Frees everything the target owns; NULL-safe. */
 void target__free(struct target *t);
 /* "shared", "static" or "deleted". */

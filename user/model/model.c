@@ -7,6 +7,7 @@
  * was reused) is recognised as an orphan.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1127,6 +1128,72 @@ static int on_link(struct model *m, const struct tlsmem_short *e)
 	return 0;
 }
 
+/* Collects the k1 of every entry of h whose k2 is pid into *out (free it). 0 or -ENOMEM. */
+static int keys_of_pid(const struct htab *h, __u32 pid, __u64 **out, size_t *n)
+{
+	__u64 *v = NULL, *nv;
+	size_t i, cap = 0;
+
+	*n = 0;
+	*out = NULL;
+	for (i = 0; i < h->cap; i++) {
+		if (h->v[i].val == HTAB_EMPTY || h->v[i].k2 != pid)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = h->v[i].k1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * A process exited: the kernel took back its heap. Its blocks count as
+ * freed (exit_blocks says how many went that way) and its SSL objects as
+ * gone (ssl_exited), so that churning children do not look like growth.
+ */
+static int on_proc_exit(struct model *m, const struct tlsmem_short *e)
+{
+	__u32 pid = e->h.pid;
+	struct block b;
+	size_t i, n;
+	__u64 *v;
+
+	if (keys_of_pid(&m->blocks_ix, pid, &v, &n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (take_block(m, pid, v[i], &b))
+			continue;
+		retire(m, &b);
+		maybe_release(m, &b);
+		m->t.exit_blocks++;
+	}
+	free(v);
+	if (keys_of_pid(&m->ssl_ix, pid, &v, &n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct sslrec *r = ssl_find(m, pid, v[i], NULL);
+		bool ssl;
+
+		if (!r)
+			continue;
+		ssl = r->kind == MODEL_OWNER_SSL;
+		owner_destroy(m, pid, v[i], m->t.last_ts_ns);
+		if (ssl)
+			m->t.ssl_exited++;
+	}
+	free(v);
+	return 0;
+}
+
 static size_t record_size(__u16 kind)
 {
 	switch (kind) {
@@ -1143,6 +1210,9 @@ static size_t record_size(__u16 kind)
 	case TLSMEM_EV_SESSION_NEW:
 	case TLSMEM_EV_SESSION_CACHE:
 	case TLSMEM_EV_SESSION_REF:
+	case TLSMEM_EV_FORK:
+	case TLSMEM_EV_EXEC:
+	case TLSMEM_EV_EXIT:
 		return sizeof(struct tlsmem_short);
 	default:
 		return 0;
@@ -1184,8 +1254,10 @@ int model__feed(struct model *m, const void *rec, size_t size)
 		return on_session_cache(m, rec);
 	case TLSMEM_EV_SESSION_REF:
 		return on_session_ref(m, rec);
+	case TLSMEM_EV_EXIT:
+		return on_proc_exit(m, rec);
 	default:
-		return 0;		/* MAPS_CHANGED: for the reader */
+		return 0;		/* MAPS_CHANGED, FORK, EXEC: for the reader */
 	}
 }
 

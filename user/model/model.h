@@ -68,6 +68,8 @@ struct model_totals {
 	__u64 records;			/* records accepted */
 	__u64 bad_records;		/* short or unknown records, ignored */
 	__u64 replaced;			/* allocation at an address still tracked: the free was lost */
+	__u64 exit_blocks;		/* of frees: blocks released by their process's exit */
+	__u64 ssl_exited;		/* live SSL objects whose process exited (not SSL_free) */
 	__u64 last_ts_ns;		/* newest record's timestamp */
 };
 

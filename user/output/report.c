@@ -746,6 +746,7 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_kv(w, "freed", t->ssl_freed);
 	json_kv(w, "adopted", t->ssl_adopted);
 	json_kv(w, "peak_live", t->peak_ssl_live);
+	json_kv(w, "exited", t->ssl_exited);
 	jsonw__obj_close(w);
 	json_owners(w, s);
 	jsonw__key(w, "heap");
@@ -755,6 +756,7 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_kv(w, "allocs", t->allocs);
 	json_kv(w, "frees", t->frees);
 	json_kv(w, "unknown_frees", t->unknown_frees);
+	json_kv(w, "exit_frees", t->exit_blocks);
 	jsonw__key(w, "bytes_per_live_ssl");
 	jsonw__double(w, summary_bytes_per_ssl(s));
 	json_kv(w, "ssl_bytes", t->ssl_bytes);

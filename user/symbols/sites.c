@@ -13,7 +13,7 @@
 
 struct raw {
 	__u64 file, caller;
-	__u32 pid;
+	__u32 pid;			/* layout key: LAYOUT_KEY | image id, or the pid */
 	__s32 line;
 	__u32 id;			/* RAW_EMPTY when the slot is free */
 };
@@ -36,8 +36,13 @@ struct retired {
 	char *s;
 };
 
+/* A raw site's key names the layout (see symcache__image), or the pid when unknown. */
+#define LAYOUT_KEY	0x80000000u
+
 struct sites {
 	struct symcache *sc;
+	int last_pid;			/* layout of the last pid asked about */
+	__u32 last_key, last_gen;
 	struct raw *raw;
 	size_t raw_cap, raw_n;
 	struct named *v;
@@ -249,7 +254,9 @@ static __u32 name_raw(struct sites *s, __u32 pid, __u64 file, __s32 line, __u64 
 	const char *module, *fn;
 	struct caller_info ci;
 
-	if (file && procmem_read_str((int)pid, file, fbuf, sizeof(fbuf)))
+	/* a process that is gone still has its file's bytes */
+	if (file && procmem_read_str((int)pid, file, fbuf, sizeof(fbuf)) &&
+	    symcache__read_str(s->sc, (int)pid, file, fbuf, sizeof(fbuf)))
 		snprintf(fbuf, sizeof(fbuf), "?");
 	fn = name_caller(s, pid, caller, cbuf, sizeof(cbuf), &module, &ci);
 	return intern(s, fbuf, line, fn, module, &ci);
@@ -310,22 +317,30 @@ __u32 sites__refresh(struct sites *s)
 __u32 sites__id(void *ctx, __u32 pid, __u64 file, __s32 line, __u64 caller)
 {
 	struct sites *s = ctx;
+	__u32 id, key;
 	size_t j;
-	__u32 id;
 
 	if ((s->raw_n + 1) * 2 > s->raw_cap && raw_grow(s))
 		return 0;
-	j = raw_hash(pid, file, line, caller) & (s->raw_cap - 1);
+	/* forks share their parent's layout: its sites are theirs, named once */
+	if (s->last_pid != (int)pid || s->last_gen != symcache__layout_gen(s->sc)) {
+		key = symcache__image(s->sc, (int)pid);
+		s->last_key = key ? key | LAYOUT_KEY : pid;
+		s->last_pid = (int)pid;
+		s->last_gen = symcache__layout_gen(s->sc);
+	}
+	key = s->last_key;
+	j = raw_hash(key, file, line, caller) & (s->raw_cap - 1);
 	for (; s->raw[j].id != RAW_EMPTY; j = (j + 1) & (s->raw_cap - 1)) {
 		struct raw *r = &s->raw[j];
 
-		if (r->file == file && r->caller == caller && r->pid == pid && r->line == line)
+		if (r->file == file && r->caller == caller && r->pid == key && r->line == line)
 			return r->id;
 	}
 	id = name_raw(s, pid, file, line, caller);
 	if (id == RAW_EMPTY)
 		return 0;	/* out of memory: lump it with site 0 rather than lose bytes */
-	s->raw[j] = (struct raw){ .file = file, .caller = caller, .pid = pid, .line = line,
+	s->raw[j] = (struct raw){ .file = file, .caller = caller, .pid = key, .line = line,
 				  .id = id };
 	s->raw_n++;
 	return id;

@@ -26,10 +26,21 @@
 #define SC_MAX_NAME_BYTES	(16u << 20)
 #define DELETED_SUFFIX		" (deleted)"
 
+/*
+ * One address space layout, shared by a process and the children it forked
+ * until one of them execs or maps something new (then it gets its own).
+ */
+struct sc_image {
+	__u32 id;
+	__u32 refs;
+	int pid;			/* whose maps these are */
+	struct map_list maps;
+};
+
 struct sc_proc {
 	struct sc_proc *next;
 	int pid;
-	struct map_list maps;
+	struct sc_image *img;
 };
 
 struct sc_file {
@@ -55,6 +66,8 @@ struct symcache {
 	size_t name_bytes;
 	struct dinfod *dinfod;
 	__u64 generation;
+	__u32 next_image;
+	__u32 layout_gen;		/* bumped whenever a pid's layout changes */
 };
 
 struct symcache *symcache__new(void)
@@ -66,9 +79,17 @@ struct symcache *symcache__new(void)
 	return c;
 }
 
+static void image_put(struct sc_image *img)
+{
+	if (!img || --img->refs)
+		return;
+	map_list__free(&img->maps);
+	free(img);
+}
+
 static void free_proc(struct sc_proc *p)
 {
-	map_list__free(&p->maps);
+	image_put(p->img);
 	free(p);
 }
 
@@ -109,6 +130,7 @@ void symcache__forget_pid(struct symcache *c, int pid)
 		if (p->pid == pid) {
 			*pp = p->next;
 			free_proc(p);
+			c->layout_gen++;
 			return;
 		}
 	}
@@ -173,10 +195,15 @@ static struct elf_obj *open_obj(int pid, const struct map_entry *e)
 	return elf_obj__open(path);
 }
 
-/* Returns the file mapped by e, or NULL when out of memory or past the cap. */
-static struct sc_file *get_file(struct symcache *c, int pid, const struct map_entry *e)
+/*
+ * Returns the file mapped by e, or NULL when out of memory or past the cap.
+ * The file is opened through pid, or through alt (the process whose maps
+ * pid shares) when pid is gone; when neither can open it, it is not cached.
+ */
+static struct sc_file *get_file(struct symcache *c, int pid, int alt, const struct map_entry *e)
 {
 	size_t h = (e->inode * 31 + e->dev_major * 7 + e->dev_minor) % SC_BUCKETS;
+	struct elf_obj *o;
 	struct sc_file *f;
 
 	for (f = c->files[h]; f; f = f->next) {
@@ -186,13 +213,21 @@ static struct sc_file *get_file(struct symcache *c, int pid, const struct map_en
 	}
 	if (c->nfiles >= SC_MAX_FILES)
 		return NULL;
+	errno = 0;
+	o = open_obj(pid, e);
+	if (!o && errno != ENOEXEC && alt != pid)
+		o = open_obj(alt, e);
+	if (!o && errno != ENOEXEC)
+		return NULL;		/* not readable now: try again next time */
 	f = calloc(1, sizeof(*f));
-	if (!f)
+	if (!f) {
+		elf_obj__free(o);
 		return NULL;
+	}
 	f->inode = e->inode;
 	f->dev_major = e->dev_major;
 	f->dev_minor = e->dev_minor;
-	f->obj = open_obj(pid, e);	/* a failure is cached too */
+	f->obj = o;			/* not an ELF file: cached too */
 	f->next = c->files[h];
 	c->files[h] = f;
 	c->nfiles++;
@@ -291,35 +326,51 @@ static struct sc_proc *find_proc(struct symcache *c, int pid)
 	return NULL;
 }
 
-/* (Re)reads pid's maps into its entry, creating the entry if needed. */
+static struct sc_proc *new_proc(struct symcache *c, int pid)
+{
+	struct sc_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->next = c->procs;
+	c->procs = p;
+	return p;
+}
+
+/* (Re)reads pid's maps into an image of its own, creating the entry if needed. */
 static int load_proc(struct symcache *c, int pid, struct sc_proc **out)
 {
 	struct sc_proc *p = find_proc(c, pid);
+	struct sc_image *img;
 	struct map_list l;
 	int err;
 
 	err = procmaps_read(pid, &l);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;	/* -ENOENT means "not mapped" */
+	img = calloc(1, sizeof(*img));
+	if (!p)
+		p = img ? new_proc(c, pid) : NULL;
 	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p) {
-			map_list__free(&l);
-			return -ENOMEM;
-		}
-		p->pid = pid;
-		p->next = c->procs;
-		c->procs = p;
+		free(img);
+		map_list__free(&l);
+		return -ENOMEM;
 	}
-	map_list__free(&p->maps);
-	p->maps = l;
+	img->id = ++c->next_image;
+	img->refs = 1;
+	img->pid = pid;
+	img->maps = l;
+	image_put(p->img);
+	p->img = img;
+	c->layout_gen++;
 	*out = p;
 	return 0;
 }
 
 static const struct map_entry *file_mapping(const struct sc_proc *p, __u64 addr)
 {
-	const struct map_entry *e = map_list__find(&p->maps, addr);
+	const struct map_entry *e = p->img ? map_list__find(&p->img->maps, addr) : NULL;
 
 	return e && e->inode ? e : NULL;
 }
@@ -349,8 +400,8 @@ static __u64 module_base(const struct sc_proc *p, const struct map_entry *e)
 {
 	__u64 base = e->start;
 
-	for (size_t i = 0; i < p->maps.n; i++) {
-		const struct map_entry *m = &p->maps.v[i];
+	for (size_t i = 0; i < p->img->maps.n; i++) {
+		const struct map_entry *m = &p->img->maps.v[i];
 
 		if (m->inode == e->inode && m->dev_major == e->dev_major &&
 		    m->dev_minor == e->dev_minor && m->start < base)
@@ -376,7 +427,7 @@ int symcache__resolve(struct symcache *c, int pid, __u64 addr, struct sym_info *
 	out->module = intern(c, e->path, e->deleted ? DELETED_SUFFIX : "");
 	if (!out->module)
 		return -errno;
-	f = get_file(c, pid, e);
+	f = get_file(c, pid, p->img->pid, e);
 	if (f && f->obj) {
 		load_names(c, f, pid, e, out->module);
 		k = modinfo__symbolize(&f->mi, f->obj, addr - e->start + e->pgoff, &out->func,
@@ -389,5 +440,81 @@ int symcache__resolve(struct symcache *c, int pid, __u64 addr, struct sym_info *
 	out->off = k == SYM_UNKNOWN ? out->mod_off : delta;
 	out->build_id = f && f->obj ? f->mi.build_id : "";
 	out->names_from = names_src_str(f && f->obj ? f->mi.src : NAMES_NONE);
+	return 0;
+}
+
+int symcache__inherit(struct symcache *c, int child, int parent)
+{
+	struct sc_proc *pp, *cp;
+	int err;
+
+	if (!c)
+		return -EINVAL;
+	pp = find_proc(c, parent);
+	if (!pp) {
+		err = load_proc(c, parent, &pp);
+		if (err)
+			return err;
+	}
+	cp = find_proc(c, child);
+	if (!cp)
+		cp = new_proc(c, child);
+	if (!cp)
+		return -ENOMEM;
+	pp->img->refs++;
+	image_put(cp->img);
+	cp->img = pp->img;
+	c->layout_gen++;
+	return 0;
+}
+
+int symcache__reload(struct symcache *c, int pid)
+{
+	struct sc_proc *p;
+
+	return c ? load_proc(c, pid, &p) : -EINVAL;
+}
+
+__u32 symcache__image(struct symcache *c, int pid)
+{
+	struct sc_proc *p = c ? find_proc(c, pid) : NULL;
+
+	if (!p && c && load_proc(c, pid, &p))
+		return 0;
+	return p ? p->img->id : 0;
+}
+
+__u32 symcache__layout_gen(const struct symcache *c)
+{
+	return c ? c->layout_gen : 0;
+}
+
+int symcache__read_str(struct symcache *c, int pid, __u64 addr, char *buf, size_t cap)
+{
+	const struct map_entry *e;
+	struct sc_file *f;
+	struct sc_proc *p;
+	const __u8 *b;
+	size_t i;
+	int err;
+
+	if (!c || !cap)
+		return -EINVAL;
+	buf[0] = '\0';
+	err = find_mapping(c, pid, addr, &p, &e);
+	if (err)
+		return err;
+	f = get_file(c, pid, p->img->pid, e);
+	if (!f || !f->obj)
+		return -ENOENT;
+	for (i = 0; i + 1 < cap; i++) {
+		b = elf_obj__bytes(f->obj, addr - e->start + e->pgoff + i, 1);
+		if (!b)
+			return -EFAULT;
+		if (!*b)
+			break;
+		buf[i] = *b >= 0x20 && *b < 0x7f ? (char)*b : '?';
+	}
+	buf[i] = '\0';
 	return 0;
 }

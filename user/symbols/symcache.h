@@ -65,4 +65,27 @@ void symcache__modules(const struct symcache *c,
 /* Drops pid's cached maps (call when it exits or its maps change); NULL-safe. */
 void symcache__forget_pid(struct symcache *c, int pid);
 
+/*
+ * child was forked by parent: it shares parent's maps (read now if not
+ * cached) until symcache__reload(), so its addresses resolve even after it
+ * is gone. 0 or -errno.
+ */
+int symcache__inherit(struct symcache *c, int child, int parent);
+/* Re-reads pid's maps into a layout of its own (it exec'd or mapped more). 0 or -errno. */
+int symcache__reload(struct symcache *c, int pid);
+/*
+ * Id (from 1) of pid's address space layout: processes that share one
+ * (forks) resolve every address alike. Reads the maps on first sight; 0 if
+ * they cannot be read.
+ */
+__u32 symcache__image(struct symcache *c, int pid);
+/* Changes whenever some pid's layout (symcache__image) may have changed. */
+__u32 symcache__layout_gen(const struct symcache *c);
+/*
+ * Reads the NUL-terminated string at addr in pid from the file mapped there
+ * (read-only data), for when the process's memory cannot be read any more.
+ * Sanitized like procmem_read_str(). 0 or -errno.
+ */
+int symcache__read_str(struct symcache *c, int pid, __u64 addr, char *buf, size_t cap);
+
 #endif /* TLSMEM_SYMCACHE_H */
