@@ -977,10 +977,13 @@ static void start_debuginfod(struct session *s)
 	symcache__set_debuginfod(s->sc, s->dinfod);
 }
 
-/* Before the final outputs: names still on their way from debuginfod, within its limit. */
+/*
+ * Before the final outputs: names still on their way from debuginfod, within
+ * its limit. Not when the live view ends: it has nothing left to print.
+ */
 static void finish_debuginfod(struct session *s)
 {
-	if (!dinfod__pending(s->dinfod))
+	if (s->tui || !dinfod__pending(s->dinfod))
 		return;
 	dinfod__wait(s->dinfod, DEBUGINFOD_TIMEOUT_MS);
 	if (symcache__poll(s->sc))

@@ -17,6 +17,7 @@
 #   report     the text report says per module where its names came from
 #   debuginfod a local debuginfod server (own network namespace, loopback)
 #   refused    a debuginfod URL that refuses: the start, exit 0
+#   silent     a debuginfod server that never answers delays nothing
 # NAMES_ONLY="bare jni" runs a subset.
 set -u
 # shellcheck source=tests/e2e/lib.sh
@@ -24,7 +25,7 @@ set -u
 
 SHAPES=${SHAPES_OUT:-.output/shapes}
 NAMES_ONLY=${NAMES_ONLY:-bare buildid buildid_bad debuglink debuglink_crc mini mini_trunc jni \
-report debuginfod refused}
+report debuginfod refused silent}
 BATCH=5
 
 # sym_addr LIB SYM: the symbol's address in the unstripped LIB, as 0xHEX
@@ -245,6 +246,58 @@ case_debuginfod()
 		TLSMEM_PREFIX="nsenter -t $dpid -n" run_case debuginfod \
 		"$SHAPES/names/libnames_stripped.so" new_ssl_state debuginfod
 	check_eq debuginfod.cached "$(find "$TMP/cache" -name debuginfo | wc -l)" 1
+}
+
+# a debuginfod server that accepts and never answers: the probes are live, the
+# time series keeps its pace, the run ends within the lookup's limit
+case_silent()
+{
+	local port st=$TMP/silent.state csv=$TMP/silent.csv pid tl rows t0 t1
+
+	spawn silent.server python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(600)'
+	wait_for_line "$TMP/silent.server.out" '^[0-9]+$' 10 || { fail silent.server "no listener"; return; }
+	port=$(head -n 1 "$TMP/silent.server.out")
+	spawn silent.host "$SHAPES/dl_host" --state "$st" --load "$SHAPES/names/libnames_stripped.so" \
+		--at-start --call tcn --batch $BATCH
+	pid=$LAST_PID
+	wait_for_state_seq "$st" 0 10 || { fail silent.start "dl_host did not start"; return; }
+	DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$TMP/cache-silent \
+		start_tlsmem silent.tlsmem -p "$pid" --json -v -o "$csv" -i 0.2 ||
+		{ fail silent.attach "no 'tlsmem: attached' line"; return; }
+	tl=$LAST_PID
+	request_state "$pid" "$st" USR1
+	wait_for_line "$TMP/silent.tlsmem.err" 'names of .*libnames_stripped' 10 ||
+		fail silent.named "the site was not named"
+	rows=$(wc -l <"$csv")
+	# ten more rows (2 s) while the lookup hangs, in at most 4 s
+	if wait_for_line_count "$csv" $((rows + 10)) 4; then
+		pass silent.rows_on_time
+	else
+		fail silent.rows_on_time "$(($(wc -l <"$csv") - rows)) rows in 4 s at -i 0.2"
+	fi
+	t0=$SECONDS
+	stop_tlsmem "$tl"
+	t1=$SECONDS
+	kill -TERM "$pid" 2>/dev/null
+	check_eq silent.tlsmem_exit "$WAIT_RC" 0
+	info "[silent] the run ended $((t1 - t0)) s after SIGINT; site $(site "$TMP/silent.tlsmem.out" .caller)"
+	check_eq silent.ends_within_limit "$((t1 - t0 <= 13))" 1
+	check_eq silent.caller "$(site "$TMP/silent.tlsmem.out" .caller)" \
+		"libnames_stripped.so+$START+$DELTA"
+}
+
+# wait_for_line_count FILE N TIMEOUT_S: waits until FILE has N lines
+wait_for_line_count()
+{
+	local deadline=$((SECONDS + $3))
+
+	while [ $SECONDS -le $deadline ]; do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 case_refused()

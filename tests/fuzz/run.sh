@@ -171,6 +171,45 @@ dict_jsonr()
 		'\"format\"' '\"sites\"' '1e308' '-0' '1e999'
 }
 
+# seeds_debug DIR: a small library stripped in the ways debuggers find names
+# again (debug file, debuglink, MiniDebugInfo, a JNI table), and truncations
+seeds_debug()
+{
+	local d=$1 src=$FUZZ/names-seed.c f
+
+	cat >"$src" <<-'EOF'
+	/* seed for fuzz_debug: a static function, an export before it, a JNI table */
+	typedef struct { char *name; char *signature; void *fnPtr; } JNINativeMethod;
+	static int counter;
+	int exported(int x);
+	__attribute__((noinline)) int exported(int x) { return x + counter++; }
+	__attribute__((noinline, used)) static int hidden(int x) { return exported(x) * 3; }
+	static const JNINativeMethod methods[] = { { "newSSL", "(JZ)J", (void *)hidden } };
+	const void *natives(void);
+	const void *natives(void) { return methods; }
+	EOF
+	"$CLANG" -g -O1 -shared -fPIC -Wl,--build-id "$src" -o "$d/full.so" || return 1
+	objcopy --only-keep-debug "$d/full.so" "$d/full.debug" &&
+		strip --strip-all -o "$d/stripped.so" "$d/full.so" &&
+		objcopy --add-gnu-debuglink="$d/full.debug" "$d/stripped.so" "$d/link.so" &&
+		strip --strip-debug -o "$FUZZ/mini.elf" "$d/full.debug" &&
+		xz -c "$FUZZ/mini.elf" >"$d/mini.xz" &&
+		objcopy --add-section .gnu_debugdata="$d/mini.xz" "$d/stripped.so" "$d/mini.so" ||
+		return 1
+	for f in stripped.so mini.so full.debug; do
+		head -c $(($(stat -c %s "$d/$f") / 2)) "$d/$f" >"$d/$f.half"
+		head -c $(($(stat -c %s "$d/$f") - 1)) "$d/$f" >"$d/$f.minus1"
+	done
+	head -c 100 "$d/mini.xz" >"$d/mini.xz.trunc"
+}
+
+dict_debug()
+{
+	printf '"%s"\n' '\x7fELF' '.gnu_debugdata' '.gnu_debuglink' '.eh_frame_hdr' '.eh_frame' \
+		'.note.gnu.build-id' '.symtab' '.strtab' '.rela.dyn' 'GNU\x00' '\xfd7zXZ\x00' \
+		'zR\x00' '\x01\x1b\x03\x3b' '(JZ)J' 'newSSL' '\x08\x00\x00\x00\x00\x00\x00\x00'
+}
+
 dict_procmaps()
 {
 	printf '"%s"\n' ' (deleted)' 'r-xp' 'rw-s' '---p' '[heap]' '[stack]' '[vdso]' \
@@ -242,6 +281,9 @@ if command -v "$CLANG" >/dev/null; then
 	fuzz compare 16384 user/output/compare.c user/output/jsonr.c user/output/jsonw.c \
 		user/output/units.c user/log.c -lm
 	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
+	fuzz debug 65536 user/symbols/elfobj.c user/symbols/functab.c user/symbols/debugfile.c \
+		user/symbols/minidebug.c user/symbols/ehframe.c user/symbols/jni.c \
+		user/symbols/modinfo.c user/attach/fileio.c user/log.c -lelf -lz -llzma
 else
 	fail build "$CLANG not found (make deps)"
 fi

@@ -69,7 +69,8 @@ static void load_fallbacks(struct modinfo *mi, const struct elf_obj *o)
 		mi->src = NAMES_DYNSYM;
 }
 
-void modinfo__load(struct modinfo *mi, const struct elf_obj *o, int pid, const char *path)
+void modinfo__load(struct modinfo *mi, const struct elf_obj *o, int pid, const char *path,
+		   int with_debug)
 {
 	int len;
 
@@ -85,7 +86,8 @@ void modinfo__load(struct modinfo *mi, const struct elf_obj *o, int pid, const c
 		mi->src = NAMES_SYMTAB;
 		return;
 	}
-	load_debug(mi, o, pid, path);
+	if (with_debug)
+		load_debug(mi, o, pid, path);
 	if (!has_debug(mi))
 		load_fallbacks(mi, o);
 }

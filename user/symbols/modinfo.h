@@ -55,13 +55,14 @@ struct modinfo {
 };
 
 /*
- * Reads what o offers beyond its own symbols: build-id, then the first of
- * MiniDebugInfo, a build-id debug file, a debuglink file (in pid's root,
- * then on the host; path as pid sees it, or NULL), and when none, JNI
- * tables and .eh_frame. Never fails: a source that cannot be read is
- * skipped (debug message). Call once; modinfo__free releases it.
+ * Reads what o offers beyond its own symbols: build-id, then (when
+ * with_debug) the first of MiniDebugInfo, a build-id debug file, a debuglink
+ * file (in pid's root, then on the host; path as pid sees it, or NULL), and
+ * when none, JNI tables and .eh_frame. Never fails: a source that cannot be
+ * read is skipped (debug message). Call once; modinfo__free releases it.
  */
-void modinfo__load(struct modinfo *mi, const struct elf_obj *o, int pid, const char *path);
+void modinfo__load(struct modinfo *mi, const struct elf_obj *o, int pid, const char *path,
+		   int with_debug);
 
 /* Whether a debug file from elsewhere (debuginfod) could still add names. */
 int modinfo__wants_debug(const struct modinfo *mi);

@@ -25,6 +25,12 @@
 #define SC_MAX_FILES		512
 #define SC_MAX_NAME_BYTES	(16u << 20)
 #define DELETED_SUFFIX		" (deleted)"
+/*
+ * Names kept from debug files, over all modules (a module costs about 24
+ * bytes per function plus its names: libcrypto's 11k functions about 0.5 MiB).
+ * Past it, further modules get JNI and .eh_frame names only.
+ */
+#define SC_MAX_DEBUG_BYTES	(256u << 20)
 
 /*
  * One address space layout, shared by a process and the children it forked
@@ -68,6 +74,7 @@ struct symcache {
 	__u64 generation;
 	__u32 next_image;
 	__u32 layout_gen;		/* bumped whenever a pid's layout changes */
+	size_t debug_bytes;		/* held by the modules' name tables */
 };
 
 struct symcache *symcache__new(void)
@@ -243,8 +250,12 @@ static void load_names(struct symcache *c, struct sc_file *f, int pid, const str
 	if (f->mi.loaded || !f->obj)
 		return;
 	f->module = module;
-	modinfo__load(&f->mi, f->obj, pid, e->deleted ? NULL : e->path);
-	if (!c->dinfod || !modinfo__wants_debug(&f->mi))
+	modinfo__load(&f->mi, f->obj, pid, e->deleted ? NULL : e->path,
+		      c->debug_bytes < SC_MAX_DEBUG_BYTES);
+	c->debug_bytes += modinfo__bytes(&f->mi);
+	p_debug("names of %s: %s, %zu bytes kept", module, names_src_str(f->mi.src),
+		modinfo__bytes(&f->mi));
+	if (!c->dinfod || !modinfo__wants_debug(&f->mi) || c->debug_bytes >= SC_MAX_DEBUG_BYTES)
 		return;
 	err = dinfod__request(c->dinfod, f->mi.bid, f->mi.bid_len, f);
 	if (err)
@@ -259,7 +270,7 @@ void symcache__set_debuginfod(struct symcache *c, struct dinfod *d)
 }
 
 /* Adopts the debug file fd (or logs why not) for f. 1 when f gained names. */
-static int adopt(struct sc_file *f, int fd)
+static int adopt(struct symcache *c, struct sc_file *f, int fd)
 {
 	struct functab t = { 0 };
 	int err;
@@ -276,8 +287,10 @@ static int adopt(struct sc_file *f, int fd)
 			strerror(-err));
 		return 0;
 	}
+	c->debug_bytes -= modinfo__bytes(&f->mi);
 	modinfo__adopt(&f->mi, &t, NAMES_DEBUGINFOD);
-	p_debug("debuginfod: names for %s", f->module);
+	c->debug_bytes += modinfo__bytes(&f->mi);
+	p_debug("debuginfod: names for %s, %zu bytes kept", f->module, modinfo__bytes(&f->mi));
 	return 1;
 }
 
@@ -289,7 +302,7 @@ int symcache__poll(struct symcache *c)
 	if (!c || !c->dinfod)
 		return 0;
 	while (dinfod__take(c->dinfod, &tag, &fd))
-		n += adopt(tag, fd);
+		n += adopt(c, tag, fd);
 	if (n)
 		c->generation++;
 	return n;
