@@ -82,6 +82,7 @@ static const char *const csv_columns[] = {
 	"time_s", "live_ssl", "ssl_created", "ssl_freed", "live_bytes", "live_blocks",
 	"allocs_per_s", "frees_per_s", "bytes_per_live_ssl", "rss_bytes", "events_lost", "flags",
 	"events_received", "ssl_adopted", "unknown_frees", "orphan_bytes", "complete",
+	"peak_live_ssl", "peak_live_bytes", "sessions_cached",
 };
 
 static void on_signal(int sig)
@@ -822,6 +823,9 @@ static void csv_row(struct session *s)
 	csv_writer__u64(w, sum.tot.unknown_frees);
 	csv_writer__u64(w, sum.tot.orphan_bytes);
 	csv_writer__u64(w, summary_complete(&sum));
+	csv_writer__u64(w, sum.tot.peak_ssl_live);
+	csv_writer__u64(w, sum.tot.peak_live_bytes);
+	csv_writer__u64(w, sum.tot.sess_cached);
 	if (csv_writer__end_row(w) == -EIO && !s->csv_failed) {
 		p_warn("failed to write the CSV file %s", s->o->csv);
 		s->csv_failed = true;

@@ -8,41 +8,9 @@
  * drift, and each least-squares fit costs O(1) per site, O(sites) a sample
  * whatever the window. Pure C; no I/O, no clock, no globals.
  *
- * Method. Every fit is least squares over the window: the samples of the
- * last window_s seconds, and at least min_samples of them. Noise that
- * wanders (a site drifting at random stays above or below any line for long
- * stretches) is discounted: t-statistics use a Newey-West (Bartlett, lags up
- * to n/4) long-run variance of the residuals, and a trend must show in every
- * quarter of the window.
- * - leak-per-connection: a site's live blocks y are fitted as
- *   y = a + b*ssl_live + k*ssl_freed. Per-connection buffers that are
- *   released follow ssl_live (b); a leak follows the cumulative frees (k).
- *   Raised when, on min_samples consecutive samples: >= min_conns SSL
- *   objects were freed in the window; k >= 0.02 blocks per connection and
- *   k * freed >= 8 blocks; R^2 >= 0.95; ssl_freed explains >= 80% of what
- *   ssl_live alone leaves (so when the two are collinear, as when churn goes
- *   on while the held-open count grows, the simpler explanation, ssl_live,
- *   wins); ssl_freed fits clearly better than time, its residual sum of
- *   squares <= 80% of time's (growth with time, or a steady connection rate
- *   that cannot tell them apart, is reported as growth); t(k) >= 10; each
- *   quarter's mean above the previous by >= half what k predicts. Figures:
- *   k, the size of the leaked blocks (the same fit on bytes, over k), bytes
- *   per hour at the window's connection rate.
- * - growth: OpenSSL live bytes, less the sites an active leak or cache flag
- *   explains, fitted as a + c*ssl_live + g*t: g is the growth that live SSL
- *   objects do not explain (whether ssl_live is flat or not). Strong
- *   evidence: g >= the floor, max(32 KiB/h, 1%/h of the live bytes),
- *   t(g) >= 6, each quarter up by >= a quarter of what g predicts, and the
- *   latest half's slope >= 0.3 g. Weak evidence: g >= half the floor,
- *   t(g) >= 3, latest half's slope >= 0.1 g. Raised on strong evidence after
- *   weak evidence has held for a whole window (at once when t >= 12 and
- *   g >= 4 floors); names the three sites growing fastest by the same fit
- *   per site (t >= 3).
- * - ssl-outlives-socket: ssl_live > 2 * open_sockets + 16 for 30 s; silent
- *   while open_sockets is unknown.
- * - cache: a site the caller marks as OpenSSL's session cache is never a
- *   leak: passing the leak test, it is reported as GROWTH_CACHE,
- *   informational.
+ * The method (lifecycle verdicts through sprt.h, fits for what has no
+ * owner) is described in docs/detection.md; each detector below says which
+ * part it implements.
  */
 #include <errno.h>
 #include <math.h>
@@ -482,7 +450,7 @@ static bool flag_active(const struct growth *g, __u32 ix)
 	return ix != NO_FLAG && g->flags[ix].active;
 }
 
-/* ---- leak-per-connection and cache ---- */
+/* ---- leak-per-connection and cache by fit (docs/detection.md, 4) ---- */
 
 /*
  * The means of v over the four quarters of the window rise by >= frac * c
@@ -682,7 +650,7 @@ static int leak_detect(struct growth *g, const struct win *w, double t_s)
 	return err;
 }
 
-/* ---- growth ---- */
+/* ---- growth (docs/detection.md, 4) ---- */
 
 struct gfit {
 	double g_ms;			/* bytes per ms that ssl_live does not explain */
@@ -937,7 +905,7 @@ static void row_push(struct growth *g, const struct growth_sample *s, __s64 t_ms
 	account(g, r, 1);
 }
 
-/* ---- lifecycles ---- */
+/* ---- lifecycles (docs/detection.md, 3) ---- */
 
 static int life_site(struct growth *g, const struct growth_sample *s, __u32 id, double t_s)
 {

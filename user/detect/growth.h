@@ -12,7 +12,7 @@
  * baseline, like a heap-profile diff. Pure C: no libbpf, no I/O, no clock
  * (time comes from the samples), no globals.
  *
- * The method is described at the top of growth.c.
+ * The method is described in docs/detection.md.
  *
  * leak-per-connection is proven from lifecycles where the site's blocks have
  * owners (sprt.h: N of M freed owners left a block here), and fitted as

@@ -501,6 +501,8 @@ static int cmp_site_col(const struct view *v, int col, const struct site_row *a,
 		return SPACESHIP(site_delta(v, a), site_delta(v, b));
 	case SC_AGE:
 		return SPACESHIP(site_age(v, a), site_age(v, b));
+	case SC_ORPHANS:
+		return SPACESHIP(a->st.orphan_blocks, b->st.orphan_blocks);
 	case SC_SITE:
 		return strcmp(a->site, b->site);
 	case SC_CALLER:
@@ -1366,6 +1368,7 @@ static int header(struct view *v)
 
 static const int site_w[SC__COUNT] = {
 	[SC_BYTES] = 11, [SC_BLOCKS] = 8, [SC_DELTA] = 11, [SC_PER_SSL] = 10, [SC_AGE] = 7,
+	[SC_ORPHANS] = 8,
 };
 
 static int clampi(int x, int lo, int hi)
@@ -1377,14 +1380,15 @@ static int clampi(int x, int lo, int hi)
 static void site_layout(int cols, struct layout *L)
 {
 	int i, x = 0, rest, fixed = 0;
-	bool narrow;
+	bool narrow, wide;
 
 	for (i = 0; i <= SC_AGE; i++)
 		fixed += site_w[i] + 1;
 	narrow = cols - fixed - 3 < 60;	/* below about 110 columns */
+	wide = cols - fixed - site_w[SC_ORPHANS] - 4 >= 60;
 	memset(L, 0, sizeof(*L));
-	for (i = 0; i <= SC_AGE; i++) {
-		if (narrow && (i == SC_PER_SSL || i == SC_AGE))
+	for (i = 0; i <= SC_ORPHANS; i++) {
+		if ((narrow && (i == SC_PER_SSL || i == SC_AGE)) || (!wide && i == SC_ORPHANS))
 			continue;
 		L->x[i] = x;
 		L->w[i] = site_w[i];
@@ -1409,7 +1413,8 @@ static const char *site_title(const struct view *v, int col)
 {
 	static const char *const t[SC__COUNT] = {
 		[SC_BYTES] = "LIVE BYTES", [SC_BLOCKS] = "BLOCKS", [SC_DELTA] = "CHG/MIN",
-		[SC_PER_SSL] = "PER SSL", [SC_AGE] = "OLDEST", [SC_SITE] = "FILE:LINE",
+		[SC_PER_SSL] = "PER SSL", [SC_AGE] = "OLDEST", [SC_ORPHANS] = "ORPHANS",
+		[SC_SITE] = "FILE:LINE",
 		[SC_CALLER] = "CALLER", [SC_MODULE] = "MODULE",
 	};
 
@@ -1467,6 +1472,11 @@ static void site_cells(struct view *v, int r, const struct layout *L, const stru
 	else
 		snprintf(b, sizeof(b), "-");
 	put_field(v, r, L->x[SC_AGE], L->w[SC_AGE], st, b, true, false);
+	if (s->st.orphan_blocks)
+		fmt_count(b, sizeof(b), (double)s->st.orphan_blocks);
+	else
+		snprintf(b, sizeof(b), "-");
+	put_field(v, r, L->x[SC_ORPHANS], L->w[SC_ORPHANS], st, b, true, false);
 	put_field(v, r, L->x[SC_SITE], L->w[SC_SITE], st, s->site, false, true);
 	/* "module+0xOFF": the offset tells callers apart, the module has its column */
 	put_field(v, r, L->x[SC_CALLER], L->w[SC_CALLER], st, s->caller, false,
@@ -1476,7 +1486,8 @@ static void site_cells(struct view *v, int r, const struct layout *L, const stru
 
 static void site_table(struct view *v, int r, int rows)
 {
-	static const bool right[SC__COUNT] = { true, true, true, true, true, false, false, false };
+	static const bool right[SC__COUNT] = { true, true, true, true, true, true, false, false,
+						 false };
 	const char *title[SC__COUNT];
 	struct layout L;
 	int i, sort = v->sort[VIEW_SITES];

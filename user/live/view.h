@@ -68,6 +68,7 @@ enum site_col {
 	SC_DELTA,			/* per minute, or since the baseline */
 	SC_PER_SSL,
 	SC_AGE,
+	SC_ORPHANS,			/* blocks whose owner was freed */
 	SC_SITE,			/* file:line */
 	SC_CALLER,
 	SC_MODULE,

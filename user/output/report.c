@@ -532,6 +532,43 @@ static void text_observation(FILE *f, const struct summary *s)
 		fprintf(f, "estimate       none yet: RSS has not followed the live SSL count\n");
 }
 
+static int cmp_orphans(const void *a, const void *b)
+{
+	const struct site_stats *x = &((const struct site_fig *)a)->st;
+	const struct site_stats *y = &((const struct site_fig *)b)->st;
+
+	return (x->orphan_bytes < y->orphan_bytes) - (x->orphan_bytes > y->orphan_bytes);
+}
+
+/* Sites holding blocks of freed owners, with their evidence (N of M). */
+static void text_orphans(FILE *f, const struct summary *s)
+{
+	struct site_fig *v;
+	size_t n, i, shown = 0;
+	char b[48], sz[32], site[512];
+
+	v = summary_sites_sorted(s, &n);
+	if (!v)
+		return;
+	qsort(v, n, sizeof(*v), cmp_orphans);
+	for (i = 0; i < n && shown < s->max_sites && v[i].st.orphan_blocks; i++, shown++) {
+		int k = v[i].st.owners_left[MODEL_OWNER_SESSION] >
+			v[i].st.owners_left[MODEL_OWNER_SSL] ? MODEL_OWNER_SESSION : MODEL_OWNER_SSL;
+
+		if (!shown)
+			fprintf(f, "\norphans (blocks whose owner was freed):\n%12s %8s %15s  %s\n",
+				"BYTES", "BLOCKS", "LEFT OF FREED", "SITE (file:line caller module)");
+		site_label(s, v[i].id, site, sizeof(site));
+		snprintf(b, sizeof(b), "%llu/%llu %s", (unsigned long long)v[i].st.owners_left[k],
+			 (unsigned long long)v[i].st.owners_freed[k],
+			 k == MODEL_OWNER_SESSION ? "sess" : "SSL");
+		fprintf(f, "%12s %8llu %15s  %s\n",
+			fmt_bytes(sz, sizeof(sz), (double)v[i].st.orphan_bytes),
+			(unsigned long long)v[i].st.orphan_blocks, b, site);
+	}
+	free(v);
+}
+
 void report_text(FILE *f, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -558,6 +595,7 @@ void report_text(FILE *f, const struct summary *s)
 	text_observation(f, s);
 	text_flags(f, s);
 	text_sites(f, s);
+	text_orphans(f, s);
 	fflush(f);
 }
 
