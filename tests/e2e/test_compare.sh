@@ -16,12 +16,13 @@ HOLD=30
 e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
 
-# one_run NAME GT_SERVER_ARG...: $TMP/NAME.json from a real run
+# one_run NAME HOLD GT_SERVER_ARG...: $TMP/NAME.json from a real run, HOLD of
+# CONNS connections left open
 one_run()
 {
-	local name=$1 state=$TMP/$1.state server tlsmem client
+	local name=$1 hold=$2 state=$TMP/$1.state server tlsmem client
 
-	shift
+	shift 2
 	start_gt_server "$name-server" "$state" "$@"
 	server=$GT_PID
 	if ! start_tlsmem "$name" -p "$server" --json -o "$TMP/$name.csv"; then
@@ -30,24 +31,24 @@ one_run()
 		e2e_finish
 	fi
 	tlsmem=$LAST_PID
-	spawn "$name-client" "$TLS_CLIENT" --port "$GT_PORT" --conns $CONNS --threads 2 --hold $HOLD
+	spawn "$name-client" "$TLS_CLIENT" --port "$GT_PORT" --conns $CONNS --threads 2 --hold "$hold"
 	client=$LAST_PID
 	if ! wait_for_line "$TMP/$name-client.out" '^holding ' 120 "$client"; then
 		fail "$name.load" "tls_client did not finish its connections"
 		dump "$TMP/$name-client.out" "$TMP/$name-client.err"
 		e2e_finish
 	fi
-	settle_gt "$server" "$state" $HOLD $((CONNS - HOLD)) ||
-		fail "$name.settle" "gt_server did not settle at $HOLD open connections"
+	settle_gt "$server" "$state" "$hold" $((CONNS - hold)) ||
+		fail "$name.settle" "gt_server did not settle at $hold open connections"
 	stop_tlsmem "$tlsmem"
 	check_eq "$name.exit" "$WAIT_RC" 0
 	mv "$TMP/$name.out" "$TMP/$name.json"
-	check_eq "$name.live" "$(json_get "$TMP/$name.json" .ssl.live)" $HOLD
+	check_eq "$name.live" "$(json_get "$TMP/$name.json" .ssl.live)" "$hold"
 	kill "$client" "$server" 2>/dev/null
 }
 
-one_run base --release-buffers
-one_run run --leak-per-conn
+one_run base $HOLD --release-buffers
+one_run run $HOLD --leak-per-conn
 base=$TMP/base.json
 run=$TMP/run.json
 
@@ -105,6 +106,21 @@ jq '.events.lost = 7 | .complete = false' "$run" >"$TMP/lost.json"
 run_tlsmem gate_lost compare --fail-above 1000 "$base" "$TMP/lost.json"
 check_eq gate.incomplete_fails "$RC" 3
 grep -q 'lost events' "$ERR" && pass gate.incomplete_said || fail gate.incomplete_said "$(cat "$ERR")"
+
+# every connection closed: bytes allocated per SSL created, the leak exact at 32 B
+one_run closed_base 0 --release-buffers
+one_run closed_run 0 --leak-per-conn
+run_tlsmem closed compare --json "$TMP/closed_base.json" "$TMP/closed_run.json"
+check_eq closed.basis "$(jq -r .basis "$OUT")" alloc_bytes_per_ssl_created
+check_eq closed.tcn_site "$(jq -c "$tcn | .delta_per_ssl" "$OUT")" "[0,32]"
+check_eq closed.budget_figure "$(jq -r '[.runs[].bytes_per_conn] | join(" ")' "$OUT")" \
+	"$(jq -r '.ssl_cost.all.mean_peak_bytes' "$TMP/closed_base.json") $(jq -r \
+	   '.ssl_cost.all.mean_peak_bytes' "$TMP/closed_run.json")"
+run_tlsmem closed_gate compare --fail-above-site 31 "$TMP/closed_base.json" "$TMP/closed_run.json"
+check_eq closed.gate_site_over "$RC" 3
+run_tlsmem closed_gate_ok compare --fail-above-site 32 "$TMP/closed_base.json" \
+	"$TMP/closed_run.json"
+check_eq closed.gate_site_within "$RC" 0
 
 # tlsmem plot: the runs as bars of bytes per connection, beside the time series
 run_tlsmem plot_text plot "$base" "$run" -o -

@@ -93,22 +93,35 @@ static void test_reads_figures(void)
 	cmp_free(&c);
 }
 
+/* The keys added after format 1 first shipped are read when present. */
 static void test_reads_new_keys(void)
 {
-	struct cmp c = { 0 };
-	struct cmp_run *r = &c.run[0];
+	static const char text[] =
+		"{\"format\":1,\"targets\":[],\"duration_s\":5,\"ssl\":{\"live\":0,"
+		"\"created\":10,\"freed\":10,\"peak_live\":7},\"heap\":{\"live_bytes\":0,"
+		"\"peak_live_bytes\":300000,\"bytes_per_live_ssl\":0},\"ssl_cost\":{\"objects\":0,"
+		"\"mean_bytes\":0,\"closed\":{\"objects\":10,\"mean_peak_bytes\":41000},"
+		"\"all\":{\"objects\":10,\"mean_peak_bytes\":40000}},\"estimate\":"
+		"{\"rss_per_ssl_bytes\":61000.5,\"r2\":0.9},\"events\":{\"lost\":0},"
+		"\"sites\":[{\"file\":\"a.c\",\"line\":1,\"caller\":\"f\",\"live_bytes\":0,"
+		"\"alloc_bytes\":3200}]}";
+	struct cmp_run r = { .path = "new.json" };
+	char err[256];
 
-	if (!load(&c, 0, run_json(0, 10, 0, 0, "a.c|1|f|0|3200",
-				  ",\"ssl_cost\":{\"objects\":0,\"closed\":{\"objects\":10,"
-				  "\"mean_peak_bytes\":41000},\"all\":{\"objects\":10,"
-				  "\"mean_peak_bytes\":40000}},\"estimate\":{\"rss_per_ssl_bytes\":"
-				  "61000.5,\"r2\":0.9}")))
+	if (!ASSERT_EQ(cmp_run_parse(&r, text, strlen(text), err, sizeof(err)), 0, "parse"))
 		return;
-	/* the first "ssl_cost" (objects 0) is the one read: the last duplicate is ignored */
-	ASSERT_TRUE(!r->bytes_per_live_ssl.ok, "no live SSL: no bytes per live SSL");
-	ASSERT_TRUE(r->rss_slope.ok && r->rss_slope.v == 61000.5, "slope");
-	ASSERT_TRUE(r->sites[0].alloc_bytes.ok && r->sites[0].alloc_bytes.v == 3200, "alloc_bytes");
-	cmp_free(&c);
+	ASSERT_STREQ(r.target, "no target", "no target");
+	ASSERT_TRUE(r.ssl_peak_live.ok && r.ssl_peak_live.v == 7, "ssl.peak_live");
+	ASSERT_TRUE(r.peak_live_bytes.ok && r.peak_live_bytes.v == 300000, "heap.peak_live_bytes");
+	ASSERT_TRUE(!r.bytes_per_live_ssl.ok, "no live SSL: no bytes per live SSL");
+	ASSERT_TRUE(r.closed_mean_peak.ok && r.closed_mean_peak.v == 41000, "closed");
+	ASSERT_TRUE(r.all_mean_peak.ok && r.all_mean_peak.v == 40000, "all");
+	ASSERT_TRUE(r.rss_slope.ok && r.rss_slope.v == 61000.5, "slope");
+	ASSERT_TRUE(r.complete, "complete from events.lost when the key is absent");
+	ASSERT_TRUE(r.sites[0].alloc_bytes.ok && r.sites[0].alloc_bytes.v == 3200, "alloc_bytes");
+	ASSERT_TRUE(cmp_conn_bytes(&r, CMP_BASIS_ALLOC).ok &&
+		    cmp_conn_bytes(&r, CMP_BASIS_ALLOC).v == 40000, "the budget's figure");
+	cmp_run_free(&r);
 }
 
 static void test_refuses(void)

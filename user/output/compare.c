@@ -675,7 +675,7 @@ static void cell_live(const struct cmp *c, int k, char *b, size_t n)
 	char t[32];
 
 	fmt_val(b, n, c->run[k].ssl_live, false);
-	snprintf(b + strlen(b), n - strlen(b), " (peak %s)",
+	snprintf(b + strlen(b), n - strlen(b), " (%s)",
 		 fmt_val(t, sizeof(t), c->run[k].ssl_peak_live, false));
 }
 
@@ -691,7 +691,7 @@ static void cell_live_bytes(const struct cmp *c, int k, char *b, size_t n)
 {
 	char x[32], y[32];
 
-	snprintf(b, n, "%s (peak %s)", fmt_val(x, sizeof(x), c->run[k].live_bytes, true),
+	snprintf(b, n, "%s (%s)", fmt_val(x, sizeof(x), c->run[k].live_bytes, true),
 		 fmt_val(y, sizeof(y), c->run[k].peak_live_bytes, true));
 }
 
@@ -760,9 +760,9 @@ static const struct {
 	{ "OpenSSL", cell_openssl },
 	{ "OpenSSL in", cell_object },
 	{ "duration", cell_duration },
-	{ "live SSL", cell_live },
+	{ "live SSL (peak)", cell_live },
 	{ "SSL created / freed", cell_created },
-	{ "OpenSSL live bytes", cell_live_bytes },
+	{ "OpenSSL live bytes (peak)", cell_live_bytes },
 	{ "OpenSSL bytes per live SSL", cell_per_live },
 	{ "closed conn., mean peak", cell_closed },
 	{ "all conn., mean peak", cell_all },
