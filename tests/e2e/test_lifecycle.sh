@@ -17,6 +17,11 @@
 # - stunnel: Debian's stunnel with its default session cache: exit 0, the
 #            cache reported as such (informational).
 # - s_server: openssl s_server, clients resuming sessions: exit 0.
+# - nginx:   nginx with ssl_session_cache shared, new and resumed sessions:
+#            exit 0.
+# - node:    node's TLS server, 1000 connections opened and closed: exit 0.
+# - pooled:  gt_server with SSL_MODE_RELEASE_BUFFERS (buffers given back and
+#            taken again while connections idle): exit 0.
 # Time to verdict (closed connections weighed when the flag was first
 # raised, and seconds) is printed for each leak.
 # shellcheck source=tests/e2e/lib.sh
@@ -111,6 +116,7 @@ check_eq tenth.left "$(json_get "$J" '[.flags[] | select(.kind == "leak-per-conn
 gt_case session session-leak --leak-session
 check_eq session.no_leak "$(active leak-per-connection)" 0
 gt_case healthy none
+gt_case pooled none --release-buffers
 
 # echo_backend NAME: a plain TCP echo server on loopback; sets BACK_PORT
 echo_backend()
@@ -208,6 +214,105 @@ s_server_case()
 	check_gt s_server.conns "$(json_get "$J" '.ssl.freed')" 100
 }
 
+# s_time_load NAME PORT [ARG...]: new, then resumed sessions, TLS 1.2 and 1.3
+s_time_load()
+{
+	local name=$1 port=$2 v
+
+	shift 2
+	for v in -tls1_2 -tls1_3; do
+		timeout 60 openssl s_time -connect "127.0.0.1:$port" -new -time 2 $v "$@" \
+			>"$TMP/s_time_$name$v.new" 2>&1
+		timeout 60 openssl s_time -connect "127.0.0.1:$port" -reuse -time 2 $v "$@" \
+			>"$TMP/s_time_$name$v.reuse" 2>&1
+	done
+}
+
+nginx_case()
+{
+	local conf=$TMP/nginx/nginx.conf port master workers
+
+	if ! command -v nginx >/dev/null; then
+		fail nginx.setup "nginx is not installed (tests/deps.sh)"
+		return
+	fi
+	port=$(free_port)
+	mkdir -p "$TMP/nginx"
+	cat >"$conf" <<-CONF
+		worker_processes 2;
+		pid $TMP/nginx/nginx.pid;
+		error_log $TMP/nginx/error.log notice;
+		daemon off;
+		events { worker_connections 1024; }
+		http {
+			access_log off;
+			client_body_temp_path $TMP/nginx/body;
+			proxy_temp_path $TMP/nginx/proxy;
+			fastcgi_temp_path $TMP/nginx/fastcgi;
+			uwsgi_temp_path $TMP/nginx/uwsgi;
+			scgi_temp_path $TMP/nginx/scgi;
+			ssl_session_cache shared:SSL:1m;
+			ssl_session_timeout 10m;
+			server {
+				listen 127.0.0.1:$port ssl;
+				ssl_certificate $TMP/cert.pem;
+				ssl_certificate_key $TMP/key.pem;
+				location / { return 200 "ok\n"; }
+			}
+		}
+	CONF
+	spawn nginx nginx -p "$TMP/nginx" -c "$conf" -e "$TMP/nginx/error.log"
+	master=$LAST_PID
+	wait_listen "$port" || { fail nginx.setup "nginx did not listen"; dump "$TMP/nginx.err"; return; }
+	for _ in $(seq 1 100); do
+		workers=$(pgrep -P "$master" | paste -sd, -)
+		[ "$(tr , '\n' <<<"$workers" | grep -c .)" -ge 2 ] && break
+		sleep 0.1
+	done
+	observe nginx "$workers" || return
+	s_time_load nginx "$port" -www /
+	finish nginx || return
+	check_eq nginx.exit "$RC" 0
+	check_eq nginx.no_leak "$(active leak-per-connection)" 0
+	check_eq nginx.no_session_leak "$(active session-leak)" 0
+	info "nginx: $(json_get "$J" '.ssl.freed') connections closed," \
+	     "$(json_get "$J" '.owners.session.created') sessions created"
+	check_gt nginx.conns "$(json_get "$J" '.ssl.freed')" 100
+}
+
+node_case()
+{
+	local node port
+
+	node=$(command -v node) || { fail node.setup "node not found on PATH"; return; }
+	spawn node_srv "$node" tests/targets/node_server.js --port 0 --cert "$TMP/cert.pem" \
+		--key "$TMP/key.pem"
+	local npid=$LAST_PID
+	if ! wait_for_line "$TMP/node_srv.out" '^listening [0-9]+ pid [0-9]+$' 20 "$npid"; then
+		fail node.setup "node_server.js did not start"
+		dump "$TMP/node_srv.err"
+		return
+	fi
+	port=$(awk '{ print $2; exit }' "$TMP/node_srv.out")
+	observe node "$npid" || return
+	"$TLS_CLIENT" --port "$port" --conns 1000 --threads 4 --bytes 100 \
+		>"$TMP/cl_node.out" 2>&1
+	# node frees a connection's SSL object once both sides closed
+	for _ in $(seq 1 100); do
+		[ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -eq 0 ] && break
+		sleep 0.1
+	done
+	finish node || return
+	check_eq node.exit "$RC" 0
+	check_eq node.no_leak "$(active leak-per-connection)" 0
+	check_eq node.no_session_leak "$(active session-leak)" 0
+	check_gt node.conns "$(json_get "$J" '.ssl.freed')" 900
+	info "node: $(json_get "$J" '.ssl.freed') closed; per closed connection:" \
+	     "$(json_get "$J" '.ssl_cost.closed.mean_peak_bytes | round') B at peak"
+}
+
 stunnel_case
 s_server_case
+nginx_case
+node_case
 e2e_finish
