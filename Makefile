@@ -204,7 +204,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) $(APP) targets $(OUTPUT)/bench/ingest $(OUTPUT)/bench/tlsload
-	$(Q)tests/bench/run.sh ./$(APP)
+	$(Q)BASE=$(BASE) tests/bench/run.sh ./$(APP)
 
 install: $(APP)
 	$(call msg,INSTALL,$(DESTDIR)$(prefix)/sbin/$(APP))

@@ -6,22 +6,32 @@
 # placement and with every probe at the function entry; handshake churn and
 # bulk data through real servers; the reader's ingest rate and memory; the
 # attach latency for node.
+#
+# BASE=DIR (a checkout of another build, with its tlsmem and
+# .output/bench/ingest built) adds a "base" column: that build's tlsmem in the
+# same rounds, for a before/after comparison side by side.
 set -u
 TLSMEM=${1:-./tlsmem}
+BASE=${BASE:-}
+if [ -n "$BASE" ] && [ ! -x "$BASE/tlsmem" ]; then
+	echo "bench: BASE=$BASE has no tlsmem binary (build it there first)" >&2
+	exit 2
+fi
 ROUNDS=${ROUNDS:-5}
 N=${N:-200000}
 LOOP=.output/targets/alloc_loop
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (tlsmem attaches uprobes)" >&2; exit 1; }
 
-# one round: ns per pair for a mode ("bare", or tlsmem options)
+# one round: ns per pair for a mode ("bare", or tlsmem options; BIN another tlsmem)
 round()
 {
 	if [ "$1" = bare ]; then
 		"$LOOP" "$N" 2>&1 >/dev/null | awk '/^ns_per_pair/ { print $2 }'
 	else
 		# shellcheck disable=SC2086
-		"$TLSMEM" $1 --json -- "$LOOP" "$N" 2>&1 >/dev/null | awk '/^ns_per_pair/ { print $2 }'
+		"${2:-$TLSMEM}" $1 --json -- "$LOOP" "$N" 2>&1 >/dev/null |
+			awk '/^ns_per_pair/ { print $2 }'
 	fi
 }
 
@@ -31,18 +41,24 @@ median()
 }
 
 declare -A med pair opts=([bare]=bare [placed]="-i 1" [--entry-probes]="--entry-probes"
-	[--light]="--light" [--empty-programs]="--empty-programs")
+	[--light]="--light" [--empty-programs]="--empty-programs" [base]="-i 1")
+pair_modes=(bare --empty-programs placed --entry-probes)
+[ -n "$BASE" ] && pair_modes+=(base)
 for _ in $(seq "$ROUNDS"); do
-	for mode in bare --empty-programs placed --entry-probes; do
-		pair[$mode]+="$(round "${opts[$mode]}") "
+	for mode in "${pair_modes[@]}"; do
+		if [ "$mode" = base ]; then
+			pair[$mode]+="$(round "${opts[$mode]}" "$BASE/tlsmem") "
+		else
+			pair[$mode]+="$(round "${opts[$mode]}") "
+		fi
 	done
 done
-for mode in bare --empty-programs placed --entry-probes; do
+for mode in "${pair_modes[@]}"; do
 	# shellcheck disable=SC2086
 	med[$mode]=$(printf '%s\n' ${pair[$mode]} | median)
 done
 printf '%-28s %12s %10s\n' "OPENSSL_malloc+free pair" "ns (median)" "vs bare"
-for mode in bare --empty-programs placed --entry-probes; do
+for mode in "${pair_modes[@]}"; do
 	printf '%-28s %12.1f %9.1fx\n' "$mode" "${med[$mode]}" \
 		"$(echo "${med[$mode]} ${med[bare]}" | awk '{ print $1 / $2 }')"
 done
@@ -102,13 +118,13 @@ load()
 	"$LOAD" ${work[$1]#*|} | awk '/_per_s/ { print $2 }'
 }
 
-# one round of workload $1 under tlsmem with options $2
+# one round of workload $1 under tlsmem with options $2 (or the tlsmem $3)
 observed()
 {
 	local t
 
 	# shellcheck disable=SC2086
-	"$TLSMEM" -p "${work[$1]%%|*}" $2 --json > "$TMPB/out.json" 2> "$TMPB/err" &
+	"${3:-$TLSMEM}" -p "${work[$1]%%|*}" $2 --json > "$TMPB/out.json" 2> "$TMPB/err" &
 	t=$!
 	until grep -q attached "$TMPB/err" 2>/dev/null; do sleep 0.05; done
 	load "$1"
@@ -142,6 +158,7 @@ END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
 
 modes=(bare --empty-programs placed --light)
 command -v bpftrace >/dev/null && modes+=(bpftrace)
+[ -n "$BASE" ] && modes+=(base)
 # Rounds go through every mode in turn, so that the machine's drifts in
 # load fall on all of them alike; each figure is the median of its rounds.
 declare -A res runs
@@ -151,6 +168,7 @@ for w in "${workloads[@]}"; do
 			case $mode in
 			bare) v=$(load "$w") ;;
 			bpftrace) v=$(naive "$w") ;;
+			base) v=$(observed "$w" "${opts[$mode]}" "$BASE/tlsmem") ;;
 			*) v=$(observed "$w" "${opts[$mode]}") ;;
 			esac
 			runs[$w.$mode]+="$v "
@@ -185,6 +203,9 @@ fi
 # The reader's ingest rate on one core, and tlsmem's memory per tracked block.
 printf '\n'
 .output/bench/ingest | awk '{ printf "%-28s %s\n", $1, $2 }'
+if [ -n "$BASE" ] && [ -x "$BASE/.output/bench/ingest" ]; then
+	"$BASE/.output/bench/ingest" | awk '{ printf "%-28s %s\n", "base " $1, $2 }'
+fi
 
 # Attach latency: from launch to the "attached" line, for node (100 MB executable).
 node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \

@@ -336,6 +336,14 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 	return len;
 }
 
+/* A positive slope of RSS on live SSL objects could be fitted. */
+static bool summary_rss_slope_ok(const struct summary *s)
+{
+	double slope, se, share;
+
+	return summary_rss_slope(s, &slope, &se, &share) && slope > 0;
+}
+
 /* The highest RSS on the time line, 0 if none. */
 static __u64 peak_rss(const struct summary *s)
 {
@@ -515,20 +523,12 @@ static void text_process(FILE *f, const struct summary *s)
 
 static void text_observation(FILE *f, const struct summary *s)
 {
-	double slope, r2;
-	char a[32], b[32];
-	size_t n;
+	char a[32];
 
 	fprintf(f, "observation    %s mode, %s probe hits/s, about %.1f%% of a CPU in the target\n",
 		s->light ? "light" : "full", fmt_count(a, sizeof(a), summary_hits_per_s(s)),
 		summary_cpu_pct(s));
-	if (!s->light)
-		return;
-	n = rss_per_ssl(s, &slope, &r2);
-	if (n && slope > 0)
-		fprintf(f, "estimate       %s of RSS per live SSL object (RSS regressed on live SSL, "
-			"R^2 %.2f, %zu samples)\n", fmt_bytes(b, sizeof(b), slope), r2, n);
-	else
+	if (s->light && !summary_rss_slope_ok(s))
 		fprintf(f, "estimate       none yet: RSS has not followed the live SSL count\n");
 }
 
