@@ -51,6 +51,13 @@ static void test_functab(void)
 	ASSERT_TRUE(functab__at(&t, 0x2041) == NULL, "at: not a start");
 	functab__free(&t);
 	functab__free(&t);
+	/* the end of the address space */
+	ASSERT_EQ(functab__add(&t, UINT64_MAX, 0, "last", 0), 0, "the last address: ignored");
+	ASSERT_EQ(functab__add(&t, UINT64_MAX - 8, 64, "wraps", 0), 0, "a size past the end");
+	functab__finish(&t);
+	ASSERT_EQ(t.n, 1, "one entry");
+	ASSERT_STREQ(functab__name(&t, functab__find(&t, UINT64_MAX - 1)), "wraps", "cut at the end");
+	functab__free(&t);
 }
 
 static void put32(__u8 *p, __u32 v)

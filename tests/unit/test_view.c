@@ -41,6 +41,9 @@ static const struct name names[] = {
 	{ "", 0, "libfoo.so+0x1234", "/usr/lib/libfoo.so" },
 };
 
+/* Where site i's module got its names; the others: "none". */
+static const char *const names_from[] = { [1] = "symtab", [5] = "dynsym only" };
+
 #define NNAMES	(sizeof(names) / sizeof(names[0]))
 #define MANY	200			/* sites for the scroll tests: ids >= NNAMES */
 
@@ -63,6 +66,8 @@ static int name_cb(void *ctx, __u32 id, struct site_name *out)
 		out->line = names[id].line;
 		out->caller = names[id].caller;
 		out->module = names[id].module;
+		if (id < sizeof(names_from) / sizeof(names_from[0]) && names_from[id])
+			out->names_from = names_from[id];
 		return 0;
 	}
 	snprintf(name_file, sizeof(name_file), "gen/site%03u.c", id);
@@ -378,7 +383,7 @@ static void test_truncation(void)
 	ASSERT_EQ(s[xc - 1], ' ', "a blank before the caller");
 	ASSERT_TRUE(strncmp(s + xc, "a_very_long_caller", 18) == 0, s);
 	ASSERT_TRUE(strncmp(s + xm - 4, "... ", 4) == 0, s);
-	ASSERT_TRUE(strncmp(s + xm, "libwithaver...", 14) == 0, "module: a basename, cut");
+	ASSERT_TRUE(strncmp(s + xm, "libwithaverylong...", 19) == 0, "module: a basename, cut");
 	ASSERT_TRUE(strncmp(s + 117, "...", 3) == 0, s);
 	fx_fini(&f);
 }
@@ -866,7 +871,26 @@ out:
 	fx_fini(&f);
 }
 
+/* The module column says where the module's names came from, when known. */
+static void test_module_names_from(void)
+{
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	allocs(&f, 5, 1, 100, 0);
+	allocs(&f, 1, 1, 200, 0);
+	allocs(&f, 0, 1, 300, 0);
+	publish(&f, 1);
+	render(&f, 30, 160);
+	ASSERT_TRUE(find_row(&f, "libfoo.so [dynsym only]") >= 0, "dynsym only");
+	ASSERT_TRUE(find_row(&f, "libcrypto.so.3 [symtab]") >= 0, "symtab");
+	ASSERT_TRUE(find_row(&f, "libssl.so.3 [") < 0, "nothing said when unknown");
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
+	TEST(test_module_names_from),
 	TEST(test_header_figures),
 	TEST(test_lost_events_highlighted),
 	TEST(test_widths_and_alignment),

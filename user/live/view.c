@@ -1376,10 +1376,13 @@ static int clampi(int x, int lo, int hi)
 	return x < lo ? lo : (x > hi ? hi : x);
 }
 
+#define MODULE_W	30	/* the module column's width, when the file column can spare it */
+#define SITE_MIN_W	24
+
 /* Column positions for a width: they depend on cols only, never on the data. */
 static void site_layout(int cols, struct layout *L)
 {
-	int i, x = 0, rest, fixed = 0;
+	int i, x = 0, rest, fixed = 0, give;
 	bool narrow, wide;
 
 	for (i = 0; i <= SC_AGE; i++)
@@ -1404,6 +1407,12 @@ static void site_layout(int cols, struct layout *L)
 	L->w[SC_SITE] = clampi(rest * 45 / 100, 12, 56);
 	L->w[SC_CALLER] = clampi(rest * 35 / 100, 8, 48);
 	L->w[SC_MODULE] = rest - L->w[SC_SITE] - L->w[SC_CALLER];
+	/* room for where the module's names came from: "libcrypto.so.3 [eh_frame only]" */
+	give = clampi(MODULE_W - L->w[SC_MODULE], 0, L->w[SC_SITE] - SITE_MIN_W);
+	if (give < 0)
+		give = 0;	/* the file column is below SITE_MIN_W already */
+	L->w[SC_SITE] -= give;
+	L->w[SC_MODULE] += give;
 	L->x[SC_SITE] = x;
 	L->x[SC_CALLER] = x + L->w[SC_SITE] + 1;
 	L->x[SC_MODULE] = L->x[SC_CALLER] + L->w[SC_CALLER] + 1;

@@ -80,7 +80,7 @@ static int lookup(struct dinfod *d, debuginfod_client *c, const struct req *r)
 	d->deadline_ns = mono_ns() + (__u64)d->timeout_ms * 1000000ull;
 	fd = d->find(c, r->id, (int)r->len, &path);
 	free(path);
-	return fd >= 0 ? fd : (fd < 0 ? fd : -EIO);
+	return fd;		/* the file, or a negative errno */
 }
 
 static void *worker(void *arg)

@@ -61,6 +61,8 @@ int functab__add(struct functab *t, __u64 start, __u64 size, const char *name, _
 	struct functab_ent *e;
 	int err = 0;
 
+	if (start == UINT64_MAX)
+		return 0;		/* no function starts at the last address */
 	if (t->n == t->cap && (err = grow_entries(t)))
 		return err;
 	e = &t->v[t->n];

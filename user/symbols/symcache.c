@@ -55,7 +55,7 @@ struct sc_file {
 	__u32 dev_major, dev_minor;
 	struct elf_obj *obj;		/* NULL: not a readable ELF file */
 	struct modinfo mi;		/* names beyond obj's own, read at the first resolve */
-	const char *module;		/* as first seen, for symcache__modules */
+	const char *module;		/* as first seen, for debug messages */
 	int asked;			/* debuginfod was asked */
 };
 
@@ -313,18 +313,6 @@ __u64 symcache__generation(const struct symcache *c)
 	return c ? c->generation : 0;
 }
 
-void symcache__modules(const struct symcache *c,
-		       void (*fn)(void *ctx, const char *module, const char *build_id,
-				  const char *names_from),
-		       void *ctx)
-{
-	for (size_t i = 0; c && i < SC_BUCKETS; i++) {
-		for (const struct sc_file *f = c->files[i]; f; f = f->next) {
-			if (f->mi.loaded && f->module)
-				fn(ctx, f->module, f->mi.build_id, names_src_str(f->mi.src));
-		}
-	}
-}
 
 /* --- per-pid maps --- */
 

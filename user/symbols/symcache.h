@@ -56,12 +56,6 @@ int symcache__poll(struct symcache *c);
 /* Bumped whenever a module gains names after its first resolution. */
 __u64 symcache__generation(const struct symcache *c);
 
-/* Calls fn for every module resolved so far; NULL-safe. */
-void symcache__modules(const struct symcache *c,
-		       void (*fn)(void *ctx, const char *module, const char *build_id,
-				  const char *names_from),
-		       void *ctx);
-
 /* Drops pid's cached maps (call when it exits or its maps change); NULL-safe. */
 void symcache__forget_pid(struct symcache *c, int pid);
 
