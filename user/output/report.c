@@ -765,6 +765,7 @@ static void json_owners(struct jsonw *w, const struct summary *s)
 	jsonw__obj_open(w);
 	json_owner_kind(w, "ssl", t->ssl_live, t->ssl_created, t->ssl_freed);
 	json_owner_kind(w, "session", t->sess_live, t->sess_created, t->sess_freed);
+	json_kv(w, "sessions_adopted", t->sess_adopted);
 	json_kv(w, "sessions_cached", t->sess_cached);
 	json_kv(w, "sessions_orphaned", t->sess_orphans);
 	json_kv(w, "session_bytes", t->sess_bytes);
