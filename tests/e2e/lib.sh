@@ -226,6 +226,41 @@ free_port()
 	return 1
 }
 
+# nginx_conf DIR PORT [HTTP_LINE...]: writes DIR/nginx.conf, an nginx with 2
+# workers serving "ok" over TLS on 127.0.0.1:PORT ($TMP/cert.pem), its files
+# in DIR; each HTTP_LINE goes into the http block
+nginx_conf()
+{
+	local dir=$1 port=$2 line extra=""
+
+	shift 2
+	for line in "$@"; do
+		extra+="	$line"$'\n'
+	done
+	mkdir -p "$dir"
+	cat >"$dir/nginx.conf" <<-EOF
+		worker_processes 2;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log notice;
+		daemon off;
+		events { worker_connections 1024; }
+		http {
+			access_log off;
+			client_body_temp_path $dir/body;
+			proxy_temp_path $dir/proxy;
+			fastcgi_temp_path $dir/fastcgi;
+			uwsgi_temp_path $dir/uwsgi;
+			scgi_temp_path $dir/scgi;
+		$extra	server {
+				listen 127.0.0.1:$port ssl;
+				ssl_certificate $TMP/cert.pem;
+				ssl_certificate_key $TMP/key.pem;
+				location / { return 200 "ok\n"; }
+			}
+		}
+	EOF
+}
+
 # state_get FILE KEY: a value from a gt_server state file
 state_get()
 {

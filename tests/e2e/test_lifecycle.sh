@@ -140,6 +140,17 @@ s.serve_forever()'
 	BACK_PORT=$(awk '{ print $2; exit }' "$TMP/$1.out")
 }
 
+# wait_closed PORT: until no connection to 127.0.0.1:PORT is established (10 s at
+# most): stunnel and node free an SSL object once both sides closed
+wait_closed()
+{
+	for _ in $(seq 1 100); do
+		[ "$(ss -Htn state established "( sport = :$1 )" | wc -l)" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_listen PORT: until something accepts on 127.0.0.1:PORT (10 s at most)
 wait_listen()
 {
@@ -174,11 +185,7 @@ CONF
 	wait_listen "$port" || { fail stunnel.setup "stunnel did not listen"; dump "$TMP/stunnel.err"; return; }
 	observe stunnel "$spid" || return
 	"$TLS_CLIENT" --port "$port" --conns 300 --threads 4 >"$TMP/cl_stunnel.out" 2>&1
-	# stunnel frees a connection's SSL object once both sides closed
-	for _ in $(seq 1 100); do
-		[ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -eq 0 ] && break
-		sleep 0.1
-	done
+	wait_closed "$port"
 	finish stunnel || return
 	check_eq stunnel.exit "$RC" 0
 	check_eq stunnel.no_leak "$(active leak-per-connection)" 0
@@ -237,30 +244,8 @@ nginx_case()
 		return
 	fi
 	port=$(free_port)
-	mkdir -p "$TMP/nginx"
-	cat >"$conf" <<-CONF
-		worker_processes 2;
-		pid $TMP/nginx/nginx.pid;
-		error_log $TMP/nginx/error.log notice;
-		daemon off;
-		events { worker_connections 1024; }
-		http {
-			access_log off;
-			client_body_temp_path $TMP/nginx/body;
-			proxy_temp_path $TMP/nginx/proxy;
-			fastcgi_temp_path $TMP/nginx/fastcgi;
-			uwsgi_temp_path $TMP/nginx/uwsgi;
-			scgi_temp_path $TMP/nginx/scgi;
-			ssl_session_cache shared:SSL:1m;
-			ssl_session_timeout 10m;
-			server {
-				listen 127.0.0.1:$port ssl;
-				ssl_certificate $TMP/cert.pem;
-				ssl_certificate_key $TMP/key.pem;
-				location / { return 200 "ok\n"; }
-			}
-		}
-	CONF
+	nginx_conf "$TMP/nginx" "$port" "ssl_session_cache shared:SSL:1m;" \
+		"ssl_session_timeout 10m;"
 	spawn nginx nginx -p "$TMP/nginx" -c "$conf" -e "$TMP/nginx/error.log"
 	master=$LAST_PID
 	wait_listen "$port" || { fail nginx.setup "nginx did not listen"; dump "$TMP/nginx.err"; return; }
@@ -297,11 +282,7 @@ node_case()
 	observe node "$npid" || return
 	"$TLS_CLIENT" --port "$port" --conns 1000 --threads 4 --bytes 100 \
 		>"$TMP/cl_node.out" 2>&1
-	# node frees a connection's SSL object once both sides closed
-	for _ in $(seq 1 100); do
-		[ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -eq 0 ] && break
-		sleep 0.1
-	done
+	wait_closed "$port"
 	finish node || return
 	check_eq node.exit "$RC" 0
 	check_eq node.no_leak "$(active leak-per-connection)" 0

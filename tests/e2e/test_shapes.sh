@@ -629,30 +629,7 @@ shape_nginx()
 		return
 	fi
 	port=$(free_port)
-	mkdir -p "$TMP/nginx"
-	cat >"$conf" <<-EOF
-		worker_processes 2;
-		pid $TMP/nginx/nginx.pid;
-		error_log $TMP/nginx/error.log notice;
-		daemon off;
-		events { worker_connections 1024; }
-		http {
-			access_log off;
-			client_body_temp_path $TMP/nginx/body;
-			proxy_temp_path $TMP/nginx/proxy;
-			fastcgi_temp_path $TMP/nginx/fastcgi;
-			uwsgi_temp_path $TMP/nginx/uwsgi;
-			scgi_temp_path $TMP/nginx/scgi;
-			keepalive_timeout 300s;
-			keepalive_requests 100000;
-			server {
-				listen 127.0.0.1:$port ssl;
-				ssl_certificate $TMP/cert.pem;
-				ssl_certificate_key $TMP/key.pem;
-				location / { return 200 "ok\n"; }
-			}
-		}
-	EOF
+	nginx_conf "$TMP/nginx" "$port" "keepalive_timeout 300s;" "keepalive_requests 100000;"
 	spawn nginx nginx -p "$TMP/nginx" -c "$conf" -e "$TMP/nginx/error.log"
 	master=$LAST_PID
 	if ! workers=$(nginx_workers "$master"); then

@@ -981,21 +981,42 @@ static void resolve_pending(struct model *m, struct thread *t, __u32 pid, __u32 
 	t->npending = k;
 }
 
-static int on_ssl_new(struct model *m, const struct tlsmem_short *e)
+/*
+ * SSL_new or SSL_SESSION_new returned e->ptr (0: it failed): a new owner of
+ * that kind, which takes the blocks allocated inside the call. *out is the
+ * owner and its slot, NULL without one.
+ */
+static int owner_new(struct model *m, const struct tlsmem_short *e, int kind, struct thread **pt,
+		     struct sslrec **out, __u32 *slot)
 {
 	struct thread *t = thread_of(m, e->h.pid, e->h.tid);
 	struct sslrec *r = NULL;
-	__u32 slot = 0;
 
+	*slot = 0;
 	if (!t)
 		return -ENOMEM;
 	if (e->ptr) {
 		owner_destroy(m, e->h.pid, e->ptr, e->h.ts_ns);	/* a stale object at that address */
-		r = ssl_create(m, e->h.pid, e->ptr, e->h.ts_ns, 0, MODEL_OWNER_SSL, &slot);
+		r = ssl_create(m, e->h.pid, e->ptr, e->h.ts_ns, 0, kind, slot);
 		if (!r)
 			return -ENOMEM;
-		m->t.ssl_created++;
 	}
+	*pt = t;
+	*out = r;
+	return 0;
+}
+
+static int on_ssl_new(struct model *m, const struct tlsmem_short *e)
+{
+	struct thread *t;
+	struct sslrec *r;
+	__u32 slot;
+	int err = owner_new(m, e, MODEL_OWNER_SSL, &t, &r, &slot);
+
+	if (err)
+		return err;
+	if (r)
+		m->t.ssl_created++;
 	resolve_pending(m, t, e->h.pid, PENDING_SSL, r, slot, 0);
 	t->after_ssl = e->ptr;
 	t->after_ns = e->h.ts_ns;
@@ -1035,19 +1056,15 @@ static void link_ssl(struct model *m, __u32 pid, __u64 ssl, __u32 sslot, struct 
 
 static int on_session_new(struct model *m, const struct tlsmem_short *e)
 {
-	struct thread *t = thread_of(m, e->h.pid, e->h.tid);
-	struct sslrec *r = NULL;
-	__u32 slot = 0;
+	struct thread *t;
+	struct sslrec *r;
+	__u32 slot;
+	int err = owner_new(m, e, MODEL_OWNER_SESSION, &t, &r, &slot);
 
-	if (!t)
-		return -ENOMEM;
-	if (e->ptr) {
-		owner_destroy(m, e->h.pid, e->ptr, e->h.ts_ns);
-		r = ssl_create(m, e->h.pid, e->ptr, e->h.ts_ns, 0, MODEL_OWNER_SESSION, &slot);
-		if (!r)
-			return -ENOMEM;
+	if (err)
+		return err;
+	if (r)
 		link_ssl(m, e->h.pid, e->ssl, slot, r);
-	}
 	resolve_pending(m, t, e->h.pid, PENDING_SESSION, r, slot, e->ptr);
 	return 0;
 }

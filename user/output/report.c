@@ -32,36 +32,6 @@ double summary_cpu_pct(const struct summary *s)
 	return summary_hits_per_s(s) * PROBE_HIT_NS / 1e9 * 100;
 }
 
-size_t rss_per_ssl(const struct summary *s, double *slope, double *r2)
-{
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n, vx, vy, cxy;
-	size_t i, len = s->hist ? history__len(s->hist) : 0;
-
-	*slope = 0;
-	*r2 = 0;
-	for (i = 0; i < len; i++) {
-		const struct hist_point *p = history__at(s->hist, i);
-		double x = (double)p->ssl_live, y = (double)p->rss_bytes;
-
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
-	}
-	n = (double)len;
-	if (len < 3)
-		return 0;
-	vx = sxx - sx * sx / n;
-	vy = syy - sy * sy / n;
-	cxy = sxy - sx * sy / n;
-	if (vx <= 0)
-		return 0;
-	*slope = cxy / vx;
-	*r2 = vy > 0 ? cxy * cxy / (vx * vy) : 0;
-	return len;
-}
-
 bool summary_complete(const struct summary *s)
 {
 	return !s->events_lost && !s->tot.bad_records && !s->tot.replaced;
@@ -302,12 +272,13 @@ void summary_closed_cost(const struct summary *s, struct closed_cost *c)
 	free(v);
 }
 
-size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share)
+size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share,
+			 double *r2)
 {
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n, vx, vy, cxy, lo = INFINITY, hi = 0;
 	size_t i, len = s->hist ? history__len(s->hist) : 0;
 
-	*slope = *se = *share = 0;
+	*slope = *se = *share = *r2 = 0;
 	for (i = 0; i < len; i++) {
 		const struct hist_point *p = history__at(s->hist, i);
 		double x = (double)p->ssl_live, y = (double)p->rss_bytes;
@@ -331,6 +302,7 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 		return 0;
 	*slope = cxy / vx;
 	*se = sqrt(fmax(vy - *slope * cxy, 0) / (n - 2) / vx);
+	*r2 = vy > 0 ? cxy * cxy / (vx * vy) : 0;
 	if (*slope > 0)
 		*share = summary_bytes_per_ssl(s) / *slope;
 	return len;
@@ -339,9 +311,9 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 /* A positive slope of RSS on live SSL objects could be fitted. */
 static bool summary_rss_slope_ok(const struct summary *s)
 {
-	double slope, se, share;
+	double slope, se, share, r2;
 
-	return summary_rss_slope(s, &slope, &se, &share) && slope > 0;
+	return summary_rss_slope(s, &slope, &se, &share, &r2) && slope > 0;
 }
 
 /* The highest RSS on the time line, 0 if none. */
@@ -498,11 +470,11 @@ static void text_cost(FILE *f, const struct summary *s)
 /* RSS per connection beside OpenSSL's, and memory the process keeps. */
 static void text_process(FILE *f, const struct summary *s)
 {
-	double slope, se, share;
+	double slope, se, share, r2;
 	__u64 prss = peak_rss(s), drop_ssl, drop_rss;
 	char a[32], b[32], c[32];
 
-	if (summary_rss_slope(s, &slope, &se, &share) && slope > 0) {
+	if (summary_rss_slope(s, &slope, &se, &share, &r2) && slope > 0) {
 		fprintf(f, "per connection %s of RSS per live SSL object (+/- %s)", fmt_bytes(a, sizeof(a), slope),
 			fmt_bytes(b, sizeof(b), se));
 		if (!s->light && summary_bytes_per_ssl(s) > 0)
@@ -716,10 +688,9 @@ static void json_cost(struct jsonw *w, const struct summary *s)
 /* The whole process's memory per connection, with its fit, in every mode. */
 static void json_estimate(struct jsonw *w, const struct summary *s)
 {
-	double slope = 0, se = 0, share = 0, r2 = 0, ignored;
-	size_t n = summary_rss_slope(s, &slope, &se, &share);
+	double slope, se, share, r2;
+	size_t n = summary_rss_slope(s, &slope, &se, &share, &r2);
 
-	rss_per_ssl(s, &ignored, &r2);
 	/* a falling slope is noise, not a cost per connection: no estimate */
 	if (slope <= 0)
 		n = 0;

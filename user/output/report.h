@@ -64,7 +64,8 @@ void summary_closed_cost(const struct summary *s, struct closed_cost *c);
  * OpenSSL's exact bytes per live SSL over the slope. Returns the number of
  * points used, 0 when the live SSL count did not move enough for a fit.
  */
-size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share);
+size_t summary_rss_slope(const struct summary *s, double *slope, double *se, double *share,
+			 double *r2);
 
 /* Cost of one probe hit in the target, as measured by make bench on x86-64 VMs. */
 #define PROBE_HIT_NS	1000.0
@@ -73,13 +74,6 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 double summary_hits_per_s(const struct summary *s);
 double summary_cpu_pct(const struct summary *s);
 
-/*
- * Light mode's estimate: least-squares slope of the targets' RSS on live SSL
- * objects over the time line (what one would do by hand with RSS deltas).
- * Returns the number of points used (0: not enough variation), with the
- * slope in bytes per SSL object and R^2.
- */
-size_t rss_per_ssl(const struct summary *s, double *slope, double *r2);
 /* A site id with its figures; summary_sites_sorted() hands out arrays of them. */
 struct site_fig {
 	__u32 id;
