@@ -32,7 +32,9 @@ enum {
 static const char usage_text[] =
 "Usage: tlsmem -p PID[,PID...] [options]\n"
 "       tlsmem [options] -- COMMAND [ARG...]\n"
-"       tlsmem plot FILE.csv [FILE2.csv] [-o OUT.png|OUT.svg]\n"
+"       tlsmem plot [FILE.csv [FILE2.csv]] [RUN.json...] [-o OUT.png|OUT.svg|-]\n"
+"       tlsmem compare [--json[=FILE]] [--fail-above PCT] [--fail-above-site BYTES]\n"
+"                      BASE.json RUN.json...\n"
 "\n"
 "Live view of the memory OpenSSL holds in a running process: outstanding\n"
 "allocations, live SSL objects, allocation sites, growth. Attaches with eBPF\n"

@@ -976,8 +976,7 @@ static void start_debuginfod(struct session *s)
 		return;
 	s->dinfod = dinfod__new(DEBUGINFOD_TIMEOUT_MS);
 	if (!s->dinfod && errno != ENOENT)
-		p_debug("debuginfod not used: %s", errno == ENOSYS ?
-			"libdebuginfod.so.1 cannot be loaded" : strerror(errno));
+		p_debug("debuginfod not used: %s", strerror(errno));
 	symcache__set_debuginfod(s->sc, s->dinfod);
 }
 

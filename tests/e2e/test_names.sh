@@ -18,6 +18,7 @@
 #   debuginfod a local debuginfod server (own network namespace, loopback)
 #   refused    a debuginfod URL that refuses: the start, exit 0
 #   silent     a debuginfod server that never answers delays nothing
+#   nolib      libdebuginfod absent: tlsmem starts and names all the same
 # NAMES_ONLY="bare jni" runs a subset.
 set -u
 # shellcheck source=tests/e2e/lib.sh
@@ -25,7 +26,7 @@ set -u
 
 SHAPES=${SHAPES_OUT:-.output/shapes}
 NAMES_ONLY=${NAMES_ONLY:-bare buildid buildid_bad debuglink debuglink_crc mini mini_trunc jni \
-report debuginfod refused silent}
+report debuginfod refused silent nolib}
 BATCH=5
 
 # sym_addr LIB SYM: the symbol's address in the unstripped LIB, as 0xHEX
@@ -286,6 +287,27 @@ print(s.getsockname()[1], flush=True); time.sleep(600)'
 	check_eq silent.ends_within_limit "$((t1 - t0 <= 13))" 1
 	check_eq silent.caller "$(site "$TMP/silent.tlsmem.out" .caller)" \
 		"libnames_stripped.so+$START+$DELTA"
+}
+
+# libdebuginfod hidden (a private mount over it), DEBUGINFOD_URLS set: tlsmem,
+# which does not link it, starts and names with what it has
+case_nolib()
+{
+	local lib wrap=$TMP/nolib.sh
+
+	check_eq nolib.not_linked "$(ldd ./tlsmem | grep -c debuginfod)" 0
+	lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libdebuginfod.so.1)
+	[ -f "$lib" ] || { fail nolib.setup "libdebuginfod.so.1 not installed (make deps)"; return; }
+	cat >"$wrap" <<-EOF
+	#!/bin/sh
+	exec unshare --mount --propagation private sh -c 'mount --bind /dev/null "$lib" && exec "\$0" "\$@"' "\$@"
+	EOF
+	chmod +x "$wrap"
+	DEBUGINFOD_URLS=http://127.0.0.1:9 TLSMEM_PREFIX=$wrap run_case nolib \
+		"$SHAPES/names/libnames_stripped.so" "libnames_stripped.so+$START+$DELTA" \
+		"eh_frame only"
+	check_eq nolib.debug_message "$(grep -c 'libdebuginfod.so.1 cannot be loaded' \
+		"$TMP/nolib.tlsmem.err")" 1
 }
 
 # wait_for_line_count FILE N TIMEOUT_S: waits until FILE has N lines

@@ -26,6 +26,8 @@
 #define CRC_CHUNK		(1u << 20)
 #define DEBUG_DIR		"/usr/lib/debug"
 #define NT_GNU_BUILD_ID_	3
+#define SYMTAB_MAX_BYTES	(128u << 20)	/* node's .symtab: 2.6 MB */
+#define STRTAB_MAX_BYTES	(256u << 20)
 
 static __u32 rd32(const __u8 *p)
 {
@@ -142,6 +144,8 @@ static int add_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct functab 
 
 	if (!entsize || !str || !gelf_getshdr(str, &strsh) || strsh.sh_type != SHT_STRTAB)
 		return -ENOENT;
+	if (sh->sh_size > SYMTAB_MAX_BYTES || strsh.sh_size > STRTAB_MAX_BYTES)
+		return -EFBIG;		/* read whole by libelf: a hostile size is refused first */
 	d = elf_getdata(scn, NULL);
 	if (!d || d->d_type != ELF_T_SYM || !d->d_buf)
 		return -ENOENT;

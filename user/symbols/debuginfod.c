@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * debuginfod worker. The library is opened with dlopen at dinfod__new, and
+ * debuginfod worker. The library is opened with dlopen by the worker, and
  * its calls are made on the worker thread only. A lookup's progress
  * callback ends it past its deadline or when the worker is told to stop,
  * so no server, however slow or silent, holds tlsmem up.
@@ -83,6 +83,18 @@ static int lookup(struct dinfod *d, debuginfod_client *c, const struct req *r)
 	return fd;		/* the file, or a negative errno */
 }
 
+static int load_lib(struct dinfod *d)
+{
+	d->lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!d->lib)
+		return -ENOSYS;
+	d->begin = (begin_fn)dlsym(d->lib, "debuginfod_begin");
+	d->find = (find_fn)dlsym(d->lib, "debuginfod_find_debuginfo");
+	d->set_progress = (set_progress_fn)dlsym(d->lib, "debuginfod_set_progressfn");
+	d->end = (end_fn)dlsym(d->lib, "debuginfod_end");
+	return d->begin && d->find && d->set_progress && d->end ? 0 : -ENOSYS;
+}
+
 static void *worker(void *arg)
 {
 	struct dinfod *d = arg;
@@ -90,7 +102,7 @@ static void *worker(void *arg)
 	struct req *r;
 
 	worker_self = d;
-	c = d->begin();
+	c = load_lib(d) ? NULL : d->begin();	/* dlopen here: not on the attach path */
 	if (c)
 		d->set_progress(c, progress);
 	pthread_mutex_lock(&d->lock);
@@ -119,17 +131,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int load_lib(struct dinfod *d)
-{
-	d->lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!d->lib)
-		return -ENOSYS;
-	d->begin = (begin_fn)dlsym(d->lib, "debuginfod_begin");
-	d->find = (find_fn)dlsym(d->lib, "debuginfod_find_debuginfo");
-	d->set_progress = (set_progress_fn)dlsym(d->lib, "debuginfod_set_progressfn");
-	d->end = (end_fn)dlsym(d->lib, "debuginfod_end");
-	return d->begin && d->find && d->set_progress && d->end ? 0 : -ENOSYS;
-}
 
 struct dinfod *dinfod__new(unsigned int timeout_ms)
 {
@@ -149,21 +150,14 @@ struct dinfod *dinfod__new(unsigned int timeout_ms)
 	d->timeout_ms = timeout_ms;
 	d->queue_tail = &d->queue;
 	d->done_tail = &d->done;
-	err = load_lib(d);
-	if (!err) {
-		pthread_mutex_init(&d->lock, NULL);
-		pthread_cond_init(&d->cond, NULL);
-		pthread_cond_init(&d->idle, NULL);
-		err = -pthread_create(&d->thread, NULL, worker, d);
-		if (err) {
-			pthread_mutex_destroy(&d->lock);
-			pthread_cond_destroy(&d->cond);
-			pthread_cond_destroy(&d->idle);
-		}
-	}
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	pthread_cond_init(&d->idle, NULL);
+	err = -pthread_create(&d->thread, NULL, worker, d);
 	if (err) {
-		if (d->lib)
-			dlclose(d->lib);
+		pthread_mutex_destroy(&d->lock);
+		pthread_cond_destroy(&d->cond);
+		pthread_cond_destroy(&d->idle);
 		free(d);
 		errno = -err;
 		return NULL;
@@ -268,6 +262,7 @@ void dinfod__free(struct dinfod *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	pthread_cond_destroy(&d->idle);
-	dlclose(d->lib);
+	if (d->lib)
+		dlclose(d->lib);
 	free(d);
 }

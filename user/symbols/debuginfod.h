@@ -16,9 +16,10 @@
 struct dinfod;
 
 /*
- * Starts the client and its worker. NULL with errno: ENOENT when
- * DEBUGINFOD_URLS is unset or empty, ENOSYS when libdebuginfod cannot be
- * loaded, or another errno. timeout_ms bounds each request.
+ * Starts the worker, which loads libdebuginfod. NULL with errno: ENOENT when
+ * DEBUGINFOD_URLS is unset or empty, or another errno. When the library
+ * cannot be loaded, every lookup ends with -ENOSYS. timeout_ms bounds each
+ * request.
  */
 struct dinfod *dinfod__new(unsigned int timeout_ms);
 

@@ -15,7 +15,7 @@
 struct elf_obj;
 struct functab;
 
-#define EHFRAME_MAX_BYTES	(256u << 20)
+#define EHFRAME_MAX_BYTES	(64u << 20)	/* per section; node's .eh_frame: 2.7 MB */
 
 /*
  * The functions described by .eh_frame_hdr hdr[0..hdr_len) at virtual

@@ -17,7 +17,7 @@
 struct elf_obj;
 struct functab;
 
-#define JNI_MAX_RELOCS	(8u << 20)
+#define JNI_MAX_RELOCS	(2u << 20)	/* libcrypto has 17k RELATIVE */
 
 /* 1 when s[0..n) is a Java method name, else 0. */
 int jni_is_name(const char *s, size_t n);

@@ -277,7 +277,8 @@ static int adopt(struct symcache *c, struct sc_file *f, int fd)
 
 	if (fd < 0) {
 		p_debug("debuginfod: no debug file for %s (build-id %s): %s", f->module,
-			f->mi.build_id, strerror(-fd));
+			f->mi.build_id, fd == -ENOSYS ? "libdebuginfod.so.1 cannot be loaded" :
+			strerror(-fd));
 		return 0;
 	}
 	err = debugfile_syms_fd(fd, f->mi.bid, f->mi.bid_len, &t);
