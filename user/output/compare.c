@@ -1417,6 +1417,10 @@ int compare_main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	memset(v, 0, sizeof(v));
+	for (k = 0; k < c->nruns; k++)
+		if (!c->run[k].complete)
+			p_warn("%s is incomplete (%.0f events lost): its counts are lower bounds",
+			       c->run[k].path, c->run[k].events_lost);
 	for (k = 1; k < c->nruns; k++)
 		if (!cmp_judge(c, k, o.pct, o.site_bytes, &v[k])) {
 			say_verdict(c, k, &o, &v[k]);
