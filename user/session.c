@@ -42,6 +42,7 @@
 #include "session.h"
 
 #define POLL_MAX_MS	10
+#define POLL_IDLE_MAX_MS 160		/* the longest look-every while no record comes */
 #define DEBUGINFOD_TIMEOUT_MS	10000	/* per lookup; the end of a run waits this long at most */
 #define FORKS_TOLD	8		/* forks followed that get an info line */
 
@@ -64,6 +65,9 @@ struct session {
 	int child_gate;			/* write end of the pipe the child waits on */
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
 	__u64 rss_bytes;
+	bool mem_pss;			/* rss_bytes sums PSS over several processes */
+	__u64 poll_seen;		/* records received at the last look */
+	int poll_ms;			/* the current look-every (poll_every) */
 	bool live_text;			/* print the text report every interval */
 	struct sampler *sp;		/* growth detectors and the time line */
 	struct tui *tui;		/* the live view, on a terminal */
@@ -677,6 +681,14 @@ static bool target_alive(struct session *s, struct target *t)
 	}
 	if (t->exited)
 		return false;
+	/* followed processes: their exit comes from the kernel; a lost record from kill */
+	if (s->follow && !s->o->cmd) {
+		if (kill(t->pid, 0) && errno == ESRCH) {
+			t->exited = true;
+			t->exit_ns = now_ns();
+		}
+		return !t->exited;
+	}
 	st = procinfo_state(t->pid);
 	if (!st || st == 'Z') {
 		t->exited = true;
@@ -692,31 +704,87 @@ static bool target_alive(struct session *s, struct target *t)
 	return true;
 }
 
+/* One network namespace's connected TCP sockets, read once per interval. */
+struct netns_tab {
+	__u64 ns;
+	__u64 *v;
+	size_t n;
+	int err;
+};
+
+#define NETNS_MAX	16
+
+/* The table of pid's network namespace, read on first use; NULL when unknown. */
+static struct netns_tab *netns_of(struct netns_tab *tabs, size_t *ntabs, int pid)
+{
+	struct netns_tab *t;
+	__u64 ns;
+	size_t i;
+
+	if (procinfo_netns(pid, &ns))
+		return NULL;
+	for (i = 0; i < *ntabs; i++)
+		if (tabs[i].ns == ns)
+			return tabs[i].err ? NULL : &tabs[i];
+	if (*ntabs == NETNS_MAX)
+		return NULL;
+	t = &tabs[(*ntabs)++];
+	t->ns = ns;
+	t->err = procinfo_tcp_table(pid, &t->v, &t->n);
+	return t->err ? NULL : t;
+}
+
+/*
+ * Memory and sockets of the live targets: RSS for one process, summed PSS
+ * for several (RSS would count their shared pages once per process); each
+ * network namespace's TCP table is read once.
+ */
+static void measure(struct session *s, struct target **live, size_t n)
+{
+	struct netns_tab tabs[NETNS_MAX];
+	__u64 mem = 0, socks = 0, v;
+	size_t i, ntabs = 0;
+	bool pss = n > 1;
+
+	for (i = 0; i < n; i++) {
+		struct netns_tab *t = socks != UINT64_MAX ? netns_of(tabs, &ntabs, live[i]->pid) : NULL;
+
+		if (!(pss ? procinfo_pss(live[i]->pid, &v) : procinfo_rss(live[i]->pid, &v)))
+			mem += v;
+		if (socks == UINT64_MAX)
+			continue;
+		if (!t || procinfo_count_sockets(live[i]->pid, t->v, t->n, &v))
+			socks = UINT64_MAX;
+		else
+			socks += v;
+	}
+	for (i = 0; i < ntabs; i++)
+		free(tabs[i].v);
+	s->rss_bytes = mem;
+	s->mem_pss = pss;
+	s->sockets = socks;
+}
+
 /* Once per interval: who is alive, how much memory they hold. */
 static bool tick(struct session *s)
 {
+	struct target **live = calloc(s->ntargets ? s->ntargets : 1, sizeof(*live));
 	size_t i, alive = 0;
-	__u64 rss, sum = 0, socks = 0, n;
 
 	probe__resolve_wraps(s->probe);
-	if (symcache__poll(s->sc))
-		sites__refresh(s->sites);
 	model__advance_clock(s->m, now_ns());
 	for (i = 0; i < s->ntargets; i++) {
 		struct target *t = &s->targets[i];
 
 		if (!target_alive(s, t))
 			continue;
+		if (live)
+			live[alive] = t;
 		alive++;
-		if (!procinfo_rss(t->pid, &rss))
-			sum += rss;
-		if (socks != UINT64_MAX)
-			socks = procinfo_tcp_sockets(t->pid, &n) ? UINT64_MAX : socks + n;
 	}
-	if (alive) {
-		s->rss_bytes = sum;
-		s->sockets = socks;
-	}
+	if (alive && live)
+		measure(s, live, alive);
+	free(live);
 	return alive > 0;
 }
 
@@ -728,6 +796,7 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->duration_s = (double)(now_ns() - s->attach_ns) / 1e9;
 	model__totals(s->m, &sum->tot);
 	sum->rss_bytes = s->rss_bytes;
+	sum->mem_pss = s->mem_pss;
 	sum->events_received = reader__received(s->rd);
 	sum->events_lost = probe__lost(s->probe) + reader__failed(s->rd);
 	sum->model = s->m;
@@ -1012,6 +1081,24 @@ static void settle(struct session *s)
 	reader__drain(s->rd);
 }
 
+/*
+ * How long to wait for records at most: POLL_MAX_MS while they come, up to
+ * POLL_IDLE_MAX_MS after a quiet while, so that an idle run costs nothing
+ * (a burst fills an eighth of the ring buffer first, which wakes us).
+ */
+static int poll_every(struct session *s)
+{
+	__u64 got = reader__received(s->rd);
+
+	if (got != s->poll_seen) {
+		s->poll_seen = got;
+		s->poll_ms = POLL_MAX_MS;
+	} else if (s->poll_ms < POLL_IDLE_MAX_MS) {
+		s->poll_ms = s->poll_ms ? s->poll_ms * 2 : POLL_MAX_MS;
+	}
+	return s->poll_ms;
+}
+
 static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
@@ -1029,8 +1116,7 @@ static int loop(struct session *s)
 		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 
 		/* records wake us only in bulk (see the BPF side): look every few ms */
-		if (timeout > POLL_MAX_MS)
-			timeout = POLL_MAX_MS;
+		timeout = timeout < poll_every(s) ? timeout : s->poll_ms;
 		if (!wait_events(s, timeout, &quit))
 			return 1;
 		rescan(s);

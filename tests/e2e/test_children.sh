@@ -50,7 +50,7 @@ observe()
 	TL=$LAST_PID
 }
 
-# finish NAME CONNS: stops tlsmem and checks SSL created against CONNS
+# finish NAME CONNS MEASURE: stops tlsmem and checks SSL created against CONNS
 finish()
 {
 	local json=$TMP/$1.tlsmem.out
@@ -62,6 +62,8 @@ finish()
 	compare_ssl "$1" "$json" "$2"
 	check_eq "$1.events_lost" "$(json_get "$json" .events.lost)" 0
 	check_eq "$1.complete" "$(json_get "$json" .complete)" true
+	# several processes alive at the end (MEASURE pss) or one (rss)
+	check_eq "$1.memory_measure" "$(json_get "$json" .process.measure)" "$3"
 	no_unnamed "$1.no_unnamed_sites" "$TMP/$1.sites.csv"
 }
 
@@ -92,7 +94,7 @@ test_python()
 	check_eq python.client_ok "$ok" $N_PY
 	wait_for_line "$TMP/py.out" "^served $N_PY\$" 30 "$pid" ||
 		fail python.served "the server did not serve $N_PY connections"
-	finish python "$ok"
+	finish python "$ok" rss
 }
 
 test_postgres()
@@ -140,7 +142,7 @@ EOF
 			>>"$TMP/pg.psql" 2>&1 && ok=$((ok + 1))
 	done
 	check_eq postgres.psql_ok "$(grep -c '^t$' "$TMP/pg.psql")" $N_PG
-	finish postgres "$ok"
+	finish postgres "$ok" pss
 	su postgres -s /bin/sh -c "$bin/pg_ctl -D $data -m immediate stop" >/dev/null 2>&1
 }
 
@@ -200,7 +202,7 @@ EOF
 		echo "https://127.0.0.1:$port/index.html"; done) >"$TMP/apache.codes" 2>&1
 	ok=$(grep -c '^200$' "$TMP/apache.codes")
 	check_eq apache.requests_ok "$ok" $N_APACHE
-	finish apache "$ok"
+	finish apache "$ok" pss
 }
 
 test_tree()

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "procinfo.h"
 
@@ -116,13 +117,10 @@ static int tcp_inodes(int pid, const char *table, __u64 **v, size_t *n, size_t *
 	return 0;
 }
 
-int procinfo_tcp_sockets(int pid, __u64 *count)
+int procinfo_tcp_table(int pid, __u64 **out, size_t *nout)
 {
-	char path[64], link[64];
 	size_t n = 0, cap = 0;
-	__u64 *v = NULL, ino;
-	struct dirent *d;
-	DIR *dir;
+	__u64 *v = NULL;
 	int err;
 
 	err = tcp_inodes(pid, "tcp", &v, &n, &cap);
@@ -133,25 +131,78 @@ int procinfo_tcp_sockets(int pid, __u64 *count)
 		return err;
 	}
 	qsort(v, n, sizeof(*v), cmp_u64);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int procinfo_count_sockets(int pid, const __u64 *v, size_t n, __u64 *count)
+{
+	char path[64], link[64];
+	unsigned long long ino;
+	struct dirent *d;
+	DIR *dir;
+
+	*count = 0;
+	if (!n)
+		return 0;	/* nothing to match: no need to look at the fds */
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
-	if (!dir) {
-		err = -errno;
-		free(v);
-		return err;
-	}
-	*count = 0;
+	if (!dir)
+		return -errno;
 	while ((d = readdir(dir))) {
 		ssize_t len = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+		__u64 k;
 
 		if (len <= 0)
 			continue;
 		link[len] = '\0';
-		if (sscanf(link, "socket:[%llu]", (unsigned long long *)&ino) == 1 &&
-		    bsearch(&ino, v, n, sizeof(*v), cmp_u64))
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		k = ino;
+		if (bsearch(&k, v, n, sizeof(*v), cmp_u64))
 			(*count)++;
 	}
 	closedir(dir);
+	return 0;
+}
+
+int procinfo_tcp_sockets(int pid, __u64 *count)
+{
+	size_t n;
+	__u64 *v;
+	int err = procinfo_tcp_table(pid, &v, &n);
+
+	if (err)
+		return err;
+	err = procinfo_count_sockets(pid, v, n, count);
 	free(v);
+	return err;
+}
+
+int procinfo_netns(int pid, __u64 *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+int procinfo_pss(int pid, __u64 *bytes)
+{
+	char buf[2048], *p;
+	unsigned long long kb;
+	int err = read_file(pid, "smaps_rollup", buf, sizeof(buf));
+
+	if (err)
+		return err;
+	p = strstr(buf, "\nPss:");
+	if (!p || sscanf(p + 5, "%llu", &kb) != 1)
+		return -ENODATA;	/* zombies and kernel threads have none */
+	*bytes = kb * 1024;
 	return 0;
 }

@@ -21,5 +21,20 @@ int procinfo_is_kthread(int pid);
  * 0 and *n set, or -errno.
  */
 int procinfo_tcp_sockets(int pid, __u64 *n);
+/*
+ * The two steps of procinfo_tcp_sockets, so that a network namespace's
+ * table is read once for all its processes: the sorted inodes of its
+ * non-listening TCP sockets (free *v), then how many of them pid holds.
+ */
+int procinfo_tcp_table(int pid, __u64 **v, size_t *n);
+int procinfo_count_sockets(int pid, const __u64 *v, size_t n, __u64 *count);
+/* Inode of pid's network namespace (/proc/PID/ns/net); 0 or -errno. */
+int procinfo_netns(int pid, __u64 *ino);
+/*
+ * Proportional set size in bytes (Pss of /proc/PID/smaps_rollup): shared
+ * pages divided among the processes that map them, so it adds up over
+ * processes where RSS counts shared pages many times. 0 or -errno.
+ */
+int procinfo_pss(int pid, __u64 *bytes);
 
 #endif /* TLSMEM_PROCINFO_H */

@@ -556,8 +556,8 @@ void report_text(FILE *f, const struct summary *s)
 		(unsigned long long)t->live_blocks, (unsigned long long)t->allocs,
 		(unsigned long long)t->frees, (unsigned long long)t->unknown_frees);
 	text_cost(f, s);
-	fprintf(f, "process RSS    %s  (OpenSSL holds %s of it since attach)\n",
-		fmt_bytes(a, sizeof(a), (double)s->rss_bytes),
+	fprintf(f, "process %s    %s  (OpenSSL holds %s of it since attach)\n",
+		s->mem_pss ? "PSS" : "RSS", fmt_bytes(a, sizeof(a), (double)s->rss_bytes),
 		fmt_bytes(b, sizeof(b), (double)t->live_bytes));
 	fprintf(f, "events         %llu received, %llu lost%s\n",
 		(unsigned long long)s->events_received, (unsigned long long)s->events_lost,
@@ -778,6 +778,8 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__key(w, "process");
 	jsonw__obj_open(w);
 	json_kv(w, "rss_bytes", s->rss_bytes);
+	jsonw__key(w, "measure");
+	jsonw__str(w, s->mem_pss ? "pss" : "rss");
 	jsonw__obj_close(w);
 	jsonw__key(w, "sockets");
 	jsonw__obj_open(w);

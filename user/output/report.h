@@ -24,7 +24,8 @@ struct summary {
 	double duration_s;		/* since the probes were live */
 	double interval_s;
 	struct model_totals tot;
-	__u64 rss_bytes;		/* summed over live targets */
+	__u64 rss_bytes;		/* RSS of one live target, or summed PSS of several */
+	bool mem_pss;			/* rss_bytes is a sum of PSS */
 	__u64 open_sockets;		/* TCP/TCP6 sockets of the targets; UINT64_MAX unknown */
 	__u64 events_received;
 	__u64 events_lost;
