@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* tgid whose loader events stop it until user space has probed new objects */
 const volatile __u32 targ_stop_pid = 0;
+/* --hold-loads: every process whose loader is probed stops at its loader events */
+const volatile __u32 targ_stop_all = 0;
 /* --light: only SSL_new and SSL_free are probed; SSL_free counts as the end */
 const volatile __u32 targ_light = 0;
 /* --empty-programs (benchmarks): every program counts its hit and returns */
@@ -612,7 +614,8 @@ int BPF_KPROBE(dl_debug_state_enter)
 	if (targ_filter && !(fl = bpf_map_lookup_elem(&pids, &pid)))
 		return 0;
 	/* queued before the record: user space's SIGCONT always comes after it */
-	if ((targ_stop_pid && pid == targ_stop_pid) || (fl && (*fl & TLSMEM_PID_STOP)))
+	if (targ_stop_all || (targ_stop_pid && pid == targ_stop_pid) ||
+	    (fl && (*fl & TLSMEM_PID_STOP)))
 		bpf_send_signal(SIGSTOP);
 	emit_short(TLSMEM_EV_MAPS_CHANGED, 0, 0, 0, 0);
 	return 0;

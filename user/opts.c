@@ -27,7 +27,10 @@ enum {
 	OPT_CHILDREN,
 	OPT_EMPTY_PROGRAMS,
 	OPT_NO_DEBUGINFOD,
+	OPT_HOLD_LOADS,
 };
+
+#define MAX_DURATION_S	(365ULL * 86400)	/* a year: longer is a typo */
 
 static const char usage_text[] =
 "Usage: tlsmem -p PID[,PID...] [options]\n"
@@ -43,14 +46,20 @@ static const char usage_text[] =
 "  -p, --pid PID[,PID...]  attach to running processes\n"
 "      --children          also follow processes the targets fork (nginx workers, respawns)\n"
 "      --wait              with -p: a process without OpenSSL yet is watched until it loads it\n"
-"  -i, --interval SEC      sample and refresh period (default 1)\n"
-"  -d, --duration SEC      stop after SEC seconds (default: until q, Ctrl-C or target exit)\n"
+"      --hold-loads        with -p: stop the target at each dlopen until the new library is\n"
+"                          probed (as -- COMMAND does), so nothing it allocates is missed\n"
+"  -i, --interval SEC      sample and refresh period, 0.01 to 3600 (default 1)\n"
+"  -d, --duration SEC      stop after SEC seconds, 0.01 to 31536000 (a year)\n"
+"                          (default: until q, Ctrl-C or target exit)\n"
 "  -o, --csv FILE          time series: one row per interval\n"
 "      --sites-csv FILE    the site table, rewritten every interval\n"
 "      --metrics-listen ADDR:PORT  serve the figures at /metrics (Prometheus text format)\n"
 "      --metrics-file FILE  write the same text atomically every interval\n"
-"      --report            text summary at the end (default when stdout is not a terminal)\n"
-"      --json              one JSON object at the end on stdout\n"
+"      --report[=FILE]     text summary at the end (default when stdout is not a terminal)\n"
+"      --json[=FILE]       one JSON object at the end, on stdout or in FILE\n"
+"  FILE '-' is stdout (-o, --sites-csv, --metrics-file: written once, at the end, for the\n"
+"  latter two); one output at most on stdout. A text report asked for on a stdout that\n"
+"  another output has goes to stderr. Output files are never written through a symlink.\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
@@ -64,7 +73,10 @@ static const char usage_text[] =
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
 "\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 growth flagged (--fail-on-growth).\n"
+"Exit status: 0 ok, 1 runtime error (an output that could not be written included),\n"
+"2 usage error, 3 growth flagged (--fail-on-growth). With -- COMMAND: the command's own\n"
+"status, or 128+N when signal N killed it, unless tlsmem's 1, 2 or 3 applies (the JSON\n"
+"says how the command ended: targets[].exit_status, targets[].signal).\n"
 "\n"
 "Examples:\n"
 "  tlsmem -p $(pidof nginx | tr ' ' ,)    watch every nginx process\n"
@@ -77,8 +89,9 @@ static const struct option longopts[] = {
 	{ "duration",       required_argument, NULL, 'd' },
 	{ "csv",            required_argument, NULL, 'o' },
 	{ "sites-csv",      required_argument, NULL, OPT_SITES_CSV },
-	{ "report",         no_argument,       NULL, OPT_REPORT },
-	{ "json",           no_argument,       NULL, OPT_JSON },
+	{ "report",         optional_argument, NULL, OPT_REPORT },
+	{ "json",           optional_argument, NULL, OPT_JSON },
+	{ "hold-loads",     no_argument,       NULL, OPT_HOLD_LOADS },
 	{ "fail-on-growth", no_argument,       NULL, OPT_FAIL_ON_GROWTH },
 	{ "ringbuf",        required_argument, NULL, OPT_RINGBUF },
 	{ "no-color",       no_argument,       NULL, OPT_NO_COLOR },
@@ -121,6 +134,7 @@ int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
 	char buf[32];
 	size_t n;
 	int err;
+
 
 	n = dot ? (size_t)(dot - s) : strlen(s);
 	if (!n || n >= sizeof(buf))
@@ -205,11 +219,12 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		return err ? pid_error(arg, err) : OPTS_RUN;
 	case 'i':
 		if (parse_seconds(arg, 10, 3600 * 1000, &o->interval_ms))
-			return bad("-i", arg, "expected seconds between 0.01 and 3600");
+			return bad("-i", arg, "expected seconds from 0.01 to 3600");
 		return OPTS_RUN;
 	case 'd':
-		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->duration_ms))
-			return bad("-d", arg, "expected seconds, at least 0.01");
+		if (parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->duration_ms))
+			return bad("-d", arg, "expected seconds from 0.01 to 31536000 (a year), "
+				   "e.g. 60 or 0.5");
 		return OPTS_RUN;
 	case 'o':
 		if (!*arg)
@@ -227,10 +242,19 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 			return bad("--ringbuf", arg, "expected a power of two from 4096 to 1073741824");
 		return OPTS_RUN;
 	case OPT_REPORT:
+		if (arg && !*arg)
+			return bad("--report", arg, "expected --report=FILE");
 		o->report = true;
+		o->report_path = arg;
 		return OPTS_RUN;
 	case OPT_JSON:
+		if (arg && !*arg)
+			return bad("--json", arg, "expected --json=FILE");
 		o->json = true;
+		o->json_path = arg;
+		return OPTS_RUN;
+	case OPT_HOLD_LOADS:
+		o->hold_loads = true;
 		return OPTS_RUN;
 	case OPT_FAIL_ON_GROWTH:
 		o->fail_on_growth = true;
@@ -249,8 +273,9 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		o->metrics_file = arg;
 		return OPTS_RUN;
 	case OPT_BASELINE_AFTER:
-		if (parse_seconds(arg, 10, 365ULL * 86400 * 1000, &o->baseline_after_ms))
-			return bad("--baseline-after", arg, "expected seconds, at least 0.01");
+		if (parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->baseline_after_ms))
+			return bad("--baseline-after", arg,
+				   "expected seconds from 0.01 to 31536000 (a year)");
 		return OPTS_RUN;
 	case OPT_EMPTY_PROGRAMS:
 		o->empty_programs = true;
@@ -285,6 +310,76 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	}
 }
 
+bool opts_is_stdout(const char *path)
+{
+	return path && !strcmp(path, "-");
+}
+
+static void add_name(char *buf, size_t cap, size_t *len, const char *name)
+{
+	int n;
+
+	if (*len >= cap)
+		return;
+	n = snprintf(buf + *len, cap - *len, "%s%s", *len ? ", " : "", name);
+	*len += n > 0 ? (size_t)n : 0;
+}
+
+int opts_stdout_outputs(const struct opts *o, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (cap)
+		buf[0] = '\0';
+	if (opts_is_stdout(o->csv) && ++n)
+		add_name(buf, cap, &len, "-o -");
+	if (opts_is_stdout(o->sites_csv) && ++n)
+		add_name(buf, cap, &len, "--sites-csv -");
+	if (opts_is_stdout(o->metrics_file) && ++n)
+		add_name(buf, cap, &len, "--metrics-file -");
+	if (o->json && (!o->json_path || opts_is_stdout(o->json_path)) && ++n)
+		add_name(buf, cap, &len, "--json");
+	if (opts_is_stdout(o->report_path) && ++n)
+		add_name(buf, cap, &len, "--report=-");
+	return n;
+}
+
+bool opts_report_on_stdout(const struct opts *o, bool stdout_tty)
+{
+	char names[128];
+
+	if (o->report_path)
+		return opts_is_stdout(o->report_path);
+	if (opts_stdout_outputs(o, names, sizeof(names)))
+		return false;		/* on stderr, or not at all by default */
+	return o->report || !stdout_tty;
+}
+
+/* One output at most on stdout: two would interleave into something no reader can parse. */
+static enum opts_status check_outputs(const struct opts *o)
+{
+	char names[128];
+
+	if (opts_stdout_outputs(o, names, sizeof(names)) > 1) {
+		p_err("two outputs on stdout (%s): they would be mixed; send all but one to a "
+		      "file (e.g. --json=FILE)", names);
+		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+		return OPTS_EXIT_USAGE;
+	}
+	if (o->cmd && opts_stdout_outputs(o, names, sizeof(names))) {
+		p_err("with -- COMMAND, stdout is the command's own: write %s to a file instead "
+		      "(e.g. --json=FILE, -o FILE); the text report goes to stderr", names);
+		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+		return OPTS_EXIT_USAGE;
+	}
+	if (o->hold_loads && !o->npids) {
+		p_err("--hold-loads goes with -p (a -- COMMAND is always held at its loads)");
+		return OPTS_EXIT_USAGE;
+	}
+	return OPTS_RUN;
+}
+
 enum opts_status opts_parse(int argc, char **argv, struct opts *o)
 {
 	enum opts_status st;
@@ -315,5 +410,5 @@ enum opts_status opts_parse(int argc, char **argv, struct opts *o)
 		p_err("give either -p PID or -- COMMAND, not both");
 		return OPTS_EXIT_USAGE;
 	}
-	return OPTS_RUN;
+	return check_outputs(o);
 }

@@ -27,6 +27,8 @@ struct opts {
 	const char *metrics_file;	/* textfile collector output */
 	bool report;			/* text summary at the end */
 	bool json;			/* JSON summary at the end */
+	const char *report_path;	/* --report=FILE; NULL: stdout (stderr if stdout is taken) */
+	const char *json_path;		/* --json=FILE; NULL or "-": stdout */
 	bool fail_on_growth;
 	bool no_color;
 	bool no_debuginfod;		/* --no-debuginfod */
@@ -36,11 +38,21 @@ struct opts {
 	bool empty_programs;		/* --empty-programs: measure the probes' own cost */
 	bool children;			/* --children: follow processes forked by the targets */
 	bool wait;			/* -p: wait for OpenSSL to be loaded */
+	bool hold_loads;		/* -p: stop a target at each loader event until probed */
 	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */
 	__u64 ringbuf_bytes;		/* 0: the default built into the BPF object */
 };
 
 enum opts_status opts_parse(int argc, char **argv, struct opts *o);
+/* A path that means stdout: "-". */
+bool opts_is_stdout(const char *path);
+/*
+ * The outputs written to stdout (-o -, --sites-csv -, --metrics-file -,
+ * --json without FILE), named in buf; returns how many.
+ */
+int opts_stdout_outputs(const struct opts *o, char *buf, size_t cap);
+/* The text report goes to stdout: asked for or by default, and stdout not taken. */
+bool opts_report_on_stdout(const struct opts *o, bool stdout_tty);
 /* Parses a decimal in [min, max]. Returns 0, -EINVAL or -ERANGE. */
 int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 /* Parses seconds with an optional fraction ("0.5") into ms in [min_ms, max_ms]. */

@@ -80,6 +80,16 @@ struct session {
 	struct csv_writer *csv_w;
 	__u64 prev_allocs, prev_frees, prev_ns;
 	bool csv_failed;
+	bool sites_failed;
+	FILE *json_f;			/* --json=FILE */
+	FILE *report_f;			/* --report=FILE */
+	int out_err;			/* an output could not be written: exit 1 */
+	/* established TCP sockets at attach (inodes, sorted), and how many are still open */
+	__u64 *pre_socks;
+	size_t npre_socks;
+	__u64 pre_open;
+	int held[OPTS_MAX_PIDS];	/* --hold-loads: targets continued lately, watched for a late stop */
+	__u64 held_until[OPTS_MAX_PIDS];
 };
 
 static const char *const csv_columns[] = {
@@ -143,6 +153,24 @@ static int check_system(void)
 	return 0;
 }
 
+/*
+ * A thread id given as -p names its process: observed as that process (the
+ * probes and the figures are per process). Returns the process id.
+ */
+static int thread_to_process(int pid)
+{
+	char comm[32] = "";
+	int tgid = procinfo_tgid(pid);
+
+	if (tgid <= 0 || tgid == pid)
+		return pid;
+	procinfo_comm(tgid, comm, sizeof(comm));
+	p_info("%d is a thread of process %d (%s): observing the process", pid, tgid, comm);
+	return tgid;
+}
+
+static struct target *target_of(struct session *s, int pid);
+
 /* Usage-level problems with a PID: exit 2. */
 static int check_pid(int pid)
 {
@@ -205,8 +233,9 @@ static int find_openssl(struct session *s, struct target *t)
 		return 1;
 	}
 	if (!t->nobjs && s->o->wait && t->loader) {
-		p_info("no OpenSSL in PID %d (%s) yet: waiting for its loader to map it", t->pid,
-		       t->comm);
+		p_info("no OpenSSL in PID %d (%s) yet: waiting for it to load a library that "
+		       "defines CRYPTO_malloc, OPENSSL_malloc or SSL_new (libssl, libcrypto ...), "
+		       "seen at its dynamic loader's next dlopen", t->pid, t->comm);
 		return 0;
 	}
 	if (!t->nobjs && exe_stripped(t->pid)) {
@@ -277,11 +306,17 @@ static int setup_pids(struct session *s)
 
 	for (i = 0; i < s->o->npids; i++) {
 		struct target *t;
+		int pid;
 
 		err = check_pid(s->o->pids[i]);
 		if (err)
 			return err;
-		t = add_target(s, s->o->pids[i]);
+		pid = thread_to_process(s->o->pids[i]);
+		if (target_of(s, pid)) {
+			p_info("PID %d is already observed", pid);
+			continue;
+		}
+		t = add_target(s, pid);
 		if (!t) {
 			p_err("out of memory");
 			return 1;
@@ -394,28 +429,60 @@ static int attach_all(struct session *s)
 	return 0;
 }
 
+/* Appends name to the ", "-separated list in buf unless it is there already. */
+static void add_once(char *buf, size_t cap, const char *name)
+{
+	size_t len = strlen(buf), n = strlen(name);
+	const char *p;
+
+	for (p = buf; (p = strstr(p, name)); p += n)
+		if ((p == buf || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;
+	if (len + n + 3 < cap)
+		snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", name);
+}
+
+/* The objects probed, each named once however many processes map it. */
+static void objects_probed(struct session *s, char *objs, size_t cap)
+{
+	size_t i, j;
+
+	objs[0] = '\0';
+	for (i = 0; i < s->ntargets; i++)
+		for (j = 0; j < s->targets[i].nobjs; j++) {
+			const char *p = s->targets[i].objs[j].path, *b = strrchr(p, '/');
+
+			add_once(objs, cap, b ? b + 1 : p);
+		}
+}
+
 static void say_attached(struct session *s, __u64 t0)
 {
-	char objs[1024] = "";
-	size_t i, j, len = 0;
+	double ms = (double)(now_ns() - t0) / 1e6;
+	char objs[1024], pids[256] = "";
+	size_t i;
 
-	for (i = 0; i < s->ntargets; i++)
-		for (j = 0; j < s->targets[i].nobjs && len < sizeof(objs) - 1; j++) {
-			const char *p = s->targets[i].objs[j].path, *b = strrchr(p, '/');
-			int n = snprintf(objs + len, sizeof(objs) - len, "%s%s", len ? ", " : "",
-					 b ? b + 1 : p);
+	objects_probed(s, objs, sizeof(objs));
+	for (i = 0; i < s->ntargets && i < 4; i++) {
+		size_t len = strlen(pids);
 
-			len += n > 0 ? (size_t)n : 0;
-		}
+		snprintf(pids + len, sizeof(pids) - len, "%s%d %s", i ? ", " : "",
+			 s->targets[i].pid, s->targets[i].comm);
+	}
+	if (s->ntargets > 4)
+		snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), ", ...");
 	if (s->child)
 		p_info("attached to %s (PID %d) before exec: %s; %d probes in %.0f ms",
 		       s->targets[0].comm, s->child, objs[0] ? objs : "libraries probed as loaded",
-		       probe__count(s->probe), (double)(now_ns() - t0) / 1e6);
+		       probe__count(s->probe), ms);
+	else if (!objs[0])
+		p_info("attached to %zu process%s (PID %s): no OpenSSL loaded yet, its dynamic "
+		       "loader probed: waiting for OpenSSL to be loaded (%.0f ms)", s->ntargets,
+		       s->ntargets > 1 ? "es" : "", pids, ms);
 	else
-		p_info("attached to %zu process%s (PID %d %s): %s; %d probes in %.0f ms",
-		       s->ntargets, s->ntargets > 1 ? "es" : "", s->targets[0].pid,
-		       s->targets[0].comm, objs, probe__count(s->probe),
-		       (double)(now_ns() - t0) / 1e6);
+		p_info("attached to %zu process%s (PID %s): %s; %d probes in %.0f ms",
+		       s->ntargets, s->ntargets > 1 ? "es" : "", pids, objs,
+		       probe__count(s->probe), ms);
 }
 
 static struct target *target_of(struct session *s, int pid)
@@ -615,6 +682,45 @@ static int follow_start(struct session *s)
 	return 0;
 }
 
+/* An object mapped after the probes were live (dlopen): said, with its blind window. */
+static void note_late(struct session *s, struct target *t, struct ssl_obj *obj)
+{
+	const char *b = strrchr(obj->path, '/');
+	__u64 now = now_ns();
+
+	obj->late = true;
+	b = b ? b + 1 : obj->path;
+	if (t->child) {
+		p_debug("probed %s in PID %d, loaded after exec while the process was held", b,
+			t->pid);
+		return;
+	}
+	if (s->o->hold_loads) {
+		p_info("probed %s in PID %d (%s), loaded after attach: the process was held at "
+		       "the load, nothing missed", b, t->pid, t->comm);
+		return;
+	}
+	/* from the loader's event to now: the process ran unobserved in that library */
+	obj->unobserved_ns = t->loader_ns && now > t->loader_ns ? now - t->loader_ns : 1;
+	p_info("probed %s in PID %d (%s), loaded after attach: its probes came %.0f ms after "
+	       "the load, and what it allocated in between was not seen (--hold-loads holds "
+	       "the process at the load instead)", b, t->pid, t->comm,
+	       (double)obj->unobserved_ns / 1e6);
+}
+
+/* After a loader event: probes what t mapped since, and says what came late. */
+static void attach_loaded(struct session *s, struct target *t)
+{
+	size_t i, n0 = t->nobjs;
+	int n = target__scan(t);
+
+	if (n > 0 || (t->loader && !t->loader_attached))
+		attach_target(s, t);
+	for (i = n0; i < t->nobjs; i++)
+		if (t->objs[i].attached)
+			note_late(s, t, &t->objs[i]);
+}
+
 /*
  * The child's state changes. A stop is the BPF side's SIGSTOP at a loader
  * event, which the kernel may deliver late (from irq_work) after our
@@ -629,8 +735,7 @@ static void check_child(struct session *s, struct target *t)
 	if (r != t->pid)
 		return;
 	if (WIFSTOPPED(status)) {
-		if (target__scan(t) > 0)
-			attach_target(s, t);
+		attach_loaded(s, t);
 		probe__resolve_wraps(s->probe);
 		kill(t->pid, SIGCONT);
 		return;
@@ -642,26 +747,81 @@ static void check_child(struct session *s, struct target *t)
 	}
 }
 
+/* --hold-loads: pid was let go after a load; watched a while for a stop delivered late. */
+static void hold_watch(struct session *s, int pid)
+{
+	__u64 until = now_ns() + 2000000000ULL;
+	size_t i, free_slot = OPTS_MAX_PIDS;
+
+	for (i = 0; i < OPTS_MAX_PIDS; i++) {
+		if (s->held[i] == pid) {
+			s->held_until[i] = until;
+			return;
+		}
+		if (!s->held[i] && free_slot == OPTS_MAX_PIDS)
+			free_slot = i;
+	}
+	if (free_slot < OPTS_MAX_PIDS) {
+		s->held[free_slot] = pid;
+		s->held_until[free_slot] = until;
+	}
+}
+
+/*
+ * --hold-loads: the BPF side's SIGSTOP may be delivered after our SIGCONT
+ * for the same load (it comes from irq_work): a watched target seen stopped
+ * is probed again and let go.
+ */
+static void hold_check(struct session *s)
+{
+	__u64 now = now_ns();
+	size_t i;
+
+	for (i = 0; i < OPTS_MAX_PIDS; i++) {
+		struct target *t;
+
+		if (!s->held[i])
+			continue;
+		if (now > s->held_until[i]) {
+			s->held[i] = 0;
+			continue;
+		}
+		if (procinfo_state(s->held[i]) != 'T')
+			continue;
+		t = target_of(s, s->held[i]);
+		if (t)
+			attach_loaded(s, t);
+		kill(s->held[i], SIGCONT);
+	}
+}
+
 static void rescan(struct session *s)
 {
 	int pids[64];
-	size_t i, n = reader__take_maps_changed(s->rd, pids, 64);
+	__u64 ts[64];
+	size_t i, n = reader__take_maps_changed(s->rd, pids, ts, 64);
 
 	for (i = 0; i < n; i++) {
 		struct target *t = target_of(s, pids[i]);
 
-		if (!t)
-			continue;
-		if (target__scan(t) > 0 || (t->loader && !t->loader_attached))
-			attach_target(s, t);
-		probe__resolve_wraps(s->probe);
-		if (t->child && t->comm[0])
-			procinfo_comm(t->pid, t->comm, sizeof(t->comm));
-		if (s->follow)
-			follow_mapped(s, t);
-		if (pids[i] == s->child)
+		if (t) {
+			t->loader_ns = ts[i];
+			attach_loaded(s, t);
+			probe__resolve_wraps(s->probe);
+			if (t->child && t->comm[0])
+				procinfo_comm(t->pid, t->comm, sizeof(t->comm));
+			if (s->follow)
+				follow_mapped(s, t);
+		}
+		if (pids[i] == s->child) {
 			kill(s->child, SIGCONT);
+		} else if (s->o->hold_loads) {
+			kill(pids[i], SIGCONT);
+			hold_watch(s, pids[i]);
+		}
 	}
+	if (s->o->hold_loads)
+		hold_check(s);
 	if (s->child)
 		check_child(s, s->targets);
 }
@@ -765,6 +925,64 @@ static void measure(struct session *s, struct target **live, size_t n)
 	s->sockets = socks;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Connections open before attach: their SSL objects are unknown until they
+ * next read or write (then adopted). Their sockets (established TCP at
+ * attach) are remembered, to count those still open and not adopted yet.
+ */
+static void preattach_take(struct session *s)
+{
+	size_t i, n;
+	__u64 *v;
+
+	for (i = 0; i < s->ntargets; i++) {
+		__u64 *nv;
+
+		if (s->targets[i].child || procinfo_tcp_established(s->targets[i].pid, &v, &n))
+			continue;
+		nv = n ? realloc(s->pre_socks, (s->npre_socks + n) * sizeof(*nv)) : NULL;
+		s->targets[i].pre_conns = nv != NULL;
+		if (nv) {
+			memcpy(nv + s->npre_socks, v, n * sizeof(*v));
+			s->pre_socks = nv;
+			s->npre_socks += n;
+		}
+		free(v);
+	}
+	qsort(s->pre_socks, s->npre_socks, sizeof(*s->pre_socks), cmp_u64);
+	s->pre_open = s->npre_socks;
+}
+
+/*
+ * How many of the connections open at attach are open still: looked for in
+ * the targets that had them only, and no more once they are all closed.
+ */
+static void preattach_count(struct session *s)
+{
+	__u64 open = 0, *v;
+	size_t i, j, n;
+
+	if (!s->pre_open)
+		return;
+	for (i = 0; i < s->ntargets; i++) {
+		if (!s->targets[i].pre_conns || s->targets[i].exited ||
+		    procinfo_tcp_established(s->targets[i].pid, &v, &n))
+			continue;
+		for (j = 0; j < n; j++)
+			open += bsearch(&v[j], s->pre_socks, s->npre_socks, sizeof(*v),
+					cmp_u64) != NULL;
+		free(v);
+	}
+	s->pre_open = open;
+}
+
 /* Once per interval: who is alive, how much memory they hold. */
 static bool tick(struct session *s)
 {
@@ -784,12 +1002,16 @@ static bool tick(struct session *s)
 	}
 	if (alive && live)
 		measure(s, live, alive);
+	if (alive)
+		preattach_count(s);
 	free(live);
 	return alive > 0;
 }
 
 static void fill_summary(struct session *s, struct summary *sum)
 {
+	__u64 live_adopted;
+
 	memset(sum, 0, sizeof(*sum));
 	sum->targets = s->targets;
 	sum->ntargets = s->ntargets;
@@ -804,6 +1026,10 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->max_sites = 20;
 	sum->interval_s = (double)s->o->interval_ms / 1000;
 	sum->open_sockets = s->sockets;
+	sum->pre_attach_conns = s->npre_socks;
+	/* the adopted ones still live came from those connections */
+	live_adopted = sum->tot.ssl_live - sum->tot.ssl_new_live;
+	sum->pre_attach_waiting = s->pre_open > live_adopted ? s->pre_open - live_adopted : 0;
 	sum->probes = (__u64)probe__count(s->probe);
 	sum->probe_hits = probe__hits(s->probe);
 	sum->light = s->o->light;
@@ -813,23 +1039,49 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->baseline_s = sampler__baseline_s(s->sp);
 }
 
-/* A file rewritten every interval through PATH.tmp: can it be? Exit status 2 if not. */
+/* An output that cannot be written: says why (a symlink refused says so); exit status 1. */
+static int output_error(const char *opt, const char *path, int err)
+{
+	if (err == ELOOP)
+		p_err("cannot write %s %s: it is a symbolic link, and tlsmem never writes through "
+		      "one (give the real path)", opt, path);
+	else
+		p_err("cannot write %s %s: %s", opt, path, strerror(err));
+	return 1;
+}
+
+/* A file rewritten every interval through PATH.tmp: can it be? Exit status 1 if not. */
 static int check_rewritten(const char *opt, const char *path)
 {
-	int err = metrics_file_check(path);
+	struct stat st;
+	int err;
 
-	if (!err)
+	if (opts_is_stdout(path))
+		return 0;	/* written once, at the end */
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode))
+		return output_error(opt, path, ELOOP);
+	err = metrics_file_check(path);
+	return err ? output_error(opt, path, -err) : 0;
+}
+
+/* --json=FILE, --report=FILE: opened (and truncated) before attaching, written at the end. */
+static int open_summary_file(const char *opt, const char *path, FILE **f)
+{
+	if (!path || opts_is_stdout(path))
 		return 0;
-	p_err("cannot write %s %s: %s", opt, path, strerror(-err));
-	return 2;
+	*f = csv_open(path);
+	return *f ? 0 : output_error(opt, path, errno);
 }
 
 static int open_metrics(struct session *s)
 {
 	if (s->o->metrics_file && check_rewritten("--metrics-file", s->o->metrics_file))
-		return 2;
+		return 1;
 	if (s->o->sites_csv && check_rewritten("--sites-csv", s->o->sites_csv))
-		return 2;
+		return 1;
+	if (open_summary_file("--json", s->o->json_path, &s->json_f) ||
+	    open_summary_file("--report", s->o->report_path, &s->report_f))
+		return 1;
 	if (!s->o->metrics_listen)
 		return 0;
 	s->msrv = metrics_srv__new(s->o->metrics_listen);
@@ -851,10 +1103,12 @@ static int open_outputs(struct session *s)
 	if (err || !s->o->csv)
 		return err;
 	s->csv = csv_open(s->o->csv);
-	s->csv_w = s->csv ? csv_writer__new(s->csv) : NULL;
+	if (!s->csv)
+		return output_error("the CSV file", s->o->csv, errno);
+	s->csv_w = csv_writer__new(s->csv);
 	if (!s->csv_w) {
-		p_err("cannot write the CSV file %s: %s", s->o->csv, strerror(errno));
-		return 2;
+		p_err("out of memory");
+		return 1;
 	}
 	for (i = 0; i < sizeof(csv_columns) / sizeof(csv_columns[0]); i++)
 		csv_writer__field(s->csv_w, csv_columns[i]);
@@ -896,8 +1150,10 @@ static void csv_row(struct session *s)
 	csv_writer__u64(w, sum.tot.peak_live_bytes);
 	csv_writer__u64(w, sum.tot.sess_cached);
 	if (csv_writer__end_row(w) == -EIO && !s->csv_failed) {
-		p_warn("failed to write the CSV file %s", s->o->csv);
+		p_err("failed to write the CSV file %s: %s; the other outputs go on (exit "
+		      "status 1)", s->o->csv, strerror(errno ? errno : EIO));
 		s->csv_failed = true;
+		s->out_err = 1;
 	}
 	s->prev_allocs = sum.tot.allocs;
 	s->prev_frees = sum.tot.frees;
@@ -912,15 +1168,28 @@ static void sites_csv(struct session *s)
 	FILE *f;
 	int err;
 
+	if (opts_is_stdout(s->o->sites_csv))
+		return;		/* once, at the end */
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", s->o->sites_csv) >= (int)sizeof(tmp))
 		return;
 	f = csv_open(tmp);
-	if (!f)
-		return;
-	fill_summary(s, &sum);
-	err = report_sites_csv(f, &sum);
-	if (fclose(f) || err || rename(tmp, s->o->sites_csv))
-		unlink(tmp);
+	err = f ? 0 : -errno;
+	if (f) {
+		fill_summary(s, &sum);
+		err = report_sites_csv(f, &sum);
+		if (fclose(f) && !err)
+			err = -EIO;
+		if (!err && rename(tmp, s->o->sites_csv))
+			err = -errno;
+		if (err)
+			unlink(tmp);
+	}
+	if (err && !s->sites_failed) {
+		p_err("failed to write --sites-csv %s: %s; the other outputs go on (exit status 1)",
+		      s->o->sites_csv, strerror(-err));
+		s->sites_failed = true;
+		s->out_err = 1;
+	}
 }
 
 static void print_live(struct session *s)
@@ -967,12 +1236,14 @@ static void sample(struct session *s, bool final)
 		csv_row(s);
 	if (s->o->sites_csv)
 		sites_csv(s);
-	if (s->o->metrics_file) {
+	if (s->o->metrics_file && !opts_is_stdout(s->o->metrics_file)) {
 		fill_summary(s, &sum);
 		err = metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES);
 		if (err && !s->metrics_failed) {
-			p_warn("failed to write %s: %s", s->o->metrics_file, strerror(-err));
+			p_err("failed to write --metrics-file %s: %s; the other outputs go on (exit "
+			      "status 1)", s->o->metrics_file, strerror(-err));
 			s->metrics_failed = true;
+			s->out_err = 1;
 		}
 	}
 	if (s->live_text)
@@ -1164,25 +1435,82 @@ static void stop_child(struct session *s)
 	waitpid(s->child, &status, 0);
 }
 
+/* Flushes (and closes, unless stdout/stderr) an output written at the end; 0 or 1. */
+static int end_output(FILE *f, int err, const char *opt, const char *path)
+{
+	if (fflush(f) || ferror(f))
+		err = err ? err : -EIO;
+	if (f != stdout && f != stderr && fclose(f) && !err)
+		err = -EIO;
+	if (!err)
+		return 0;
+	p_err("failed to write %s %s: %s", opt, path, strerror(-err));
+	return 1;
+}
+
+/*
+ * Where the text report goes: --report=FILE; stdout when asked for (or by
+ * default off a terminal) and no other output has stdout; stderr when asked
+ * for and stdout is taken (by an output or by -- COMMAND, whose stdout is
+ * its own); nowhere by default then.
+ */
+static FILE *report_dest(struct session *s)
+{
+	char names[128];
+	bool taken = opts_stdout_outputs(s->o, names, sizeof(names)) > 0 || s->o->cmd;
+
+	if (s->report_f)
+		return s->report_f;
+	if (opts_is_stdout(s->o->report_path))
+		return stdout;
+	if (s->o->report)
+		return taken ? stderr : stdout;
+	if (s->live_text || s->had_tui || s->o->json)
+		return NULL;	/* the live view showed it, or JSON was asked for instead */
+	if (s->o->cmd)
+		return stderr;	/* like time(1): the command has stdout */
+	return taken ? NULL : stdout;
+}
+
+/* The outputs written once, at the end; 0, or 1 when one of them failed. */
+static int outputs_at_end(struct session *s, const struct summary *sum)
+{
+	FILE *rf = report_dest(s);
+	int rc = 0;
+
+	if (opts_is_stdout(s->o->sites_csv))
+		rc |= end_output(stdout, report_sites_csv(stdout, sum), "--sites-csv", "-");
+	if (opts_is_stdout(s->o->metrics_file))
+		rc |= end_output(stdout, metrics_render(stdout, sum, METRICS_TOP_SITES),
+				 "--metrics-file", "-");
+	if (s->o->json) {
+		FILE *jf = s->json_f ? s->json_f : stdout;
+
+		rc |= end_output(jf, report_json(jf, sum), "the JSON summary",
+				 s->json_f ? s->o->json_path : "on stdout");
+		s->json_f = NULL;
+	}
+	if (rf) {
+		report_text(rf, sum);
+		rc |= end_output(rf, 0, "the text report", s->report_f ? s->o->report_path :
+				 rf == stdout ? "on stdout" : "on stderr");
+		s->report_f = NULL;
+	} else if (s->live_text) {
+		print_live(s);
+	}
+	return rc;
+}
+
 static int outputs(struct session *s)
 {
 	struct summary sum;
-	int err = 0;
 
 	s->had_tui = s->tui != NULL;
 	tui__free(s->tui);	/* the terminal is the shell's again */
 	s->tui = NULL;
 	fill_summary(s, &sum);
-	if (s->o->json)
-		err = report_json(stdout, &sum);
-	if (s->o->report || (!s->o->json && !s->live_text && !s->had_tui))
-		report_text(s->o->json ? stderr : stdout, &sum);
-	else if (s->live_text)
-		print_live(s);
-	if (err) {
-		p_err("failed to write the JSON summary: %s", strerror(-err));
+	if (outputs_at_end(s, &sum) || s->out_err)
 		return 1;
-	}
 	if (s->o->fail_on_growth && growth__any(sum.growth)) {
 		p_info("growth flagged: exit status 3 (--fail-on-growth)");
 		return 3;
@@ -1241,7 +1569,7 @@ static int start(struct session *s)
 {
 	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
 				 .entry_only = s->o->entry_probes, .light = s->o->light,
-				 .empty = s->o->empty_programs,
+				 .empty = s->o->empty_programs, .stop_all = s->o->hold_loads,
 				 .follow = s->o->children || s->o->cmd };
 	struct preload pl = { .po = po };
 	__u64 t0 = now_ns();
@@ -1275,16 +1603,90 @@ static int start(struct session *s)
 		return 1;
 	}
 	s->follow = po.follow;
+	preattach_take(s);	/* before the probes: what they cannot have seen open */
 	if (attach_all(s) || follow_start(s))
 		return 1;
 	s->attach_ns = now_ns();
 	s->prev_ns = s->attach_ns;
 	say_attached(s, t0);
+	if (s->npre_socks)
+		p_info("%zu connection%s opened before attach: adopted when they next read or "
+		       "write", s->npre_socks, s->npre_socks == 1 ? "" : "s");
 	start_view(s);
 	if (s->child_gate > 0 && write(s->child_gate, "x", 1) != 1) {
 		p_err("failed to start %s: %s", s->o->cmd[0], strerror(errno));
 		return 1;
 	}
+	return 0;
+}
+
+/* --hold-loads: no probe can stop a target any more; one stopped at a load goes on. */
+static void release_held(struct session *s)
+{
+	size_t i;
+
+	if (!s->o->hold_loads)
+		return;
+	for (i = 0; i < s->ntargets; i++)
+		if (!s->targets[i].exited && procinfo_state(s->targets[i].pid) == 'T')
+			kill(s->targets[i].pid, SIGCONT);
+}
+
+/* On a terminal with stdout free of outputs: the live view. */
+static bool live_view_wanted(const struct opts *o)
+{
+	char names[128];
+
+	return isatty(STDOUT_FILENO) && !opts_stdout_outputs(o, names, sizeof(names)) &&
+	       !(o->report && !o->report_path) && !(o->json && !o->json_path);
+}
+
+/*
+ * --wait: a target that never loaded OpenSSL is an error at the end (exit 1).
+ * A -- COMMAND (and its children) without OpenSSL is said; its status stands.
+ */
+static int never_loaded(struct session *s)
+{
+	bool any = false;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->ntargets; i++)
+		any |= s->targets[i].nobjs > 0;
+	if (s->o->cmd && !any && s->ntargets)
+		p_info("OpenSSL never loaded in %s (PID %d)%s: nothing was observed",
+		       s->targets[0].comm, s->targets[0].pid,
+		       s->ntargets > 1 ? " nor in its children" : "");
+	if (!s->o->wait)
+		return 0;
+	for (i = 0; i < s->ntargets; i++) {
+		const struct target *t = &s->targets[i];
+
+		if (t->nobjs || t->child || t->ppid)
+			continue;
+		p_err("OpenSSL never loaded in PID %d (%s): nothing was observed", t->pid,
+		      t->comm);
+		rc = 1;
+	}
+	return rc;
+}
+
+/*
+ * -- COMMAND that ended on its own: its exit status, or 128+N for signal N,
+ * as time(1) and strace do. tlsmem's own 1, 2, 3 come first (the JSON says
+ * how the command ended); a command that tlsmem stopped itself (-d, q,
+ * Ctrl-C) leaves tlsmem's 0.
+ */
+static int command_status(struct session *s)
+{
+	const struct target *t = &s->targets[0];
+
+	if (!s->o->cmd || !s->ntargets || !t->child || !t->exited)
+		return 0;
+	if (WIFEXITED(t->exit_status))
+		return WEXITSTATUS(t->exit_status);
+	if (WIFSIGNALED(t->exit_status))
+		return 128 + WTERMSIG(t->exit_status);
 	return 0;
 }
 
@@ -1299,7 +1701,7 @@ int session_run(const struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	s.live_text = isatty(STDOUT_FILENO) && !o->json && !o->report;
+	s.live_text = live_view_wanted(o);
 	rc = check_system();
 	if (!rc)
 		rc = start(&s);
@@ -1307,16 +1709,27 @@ int session_run(const struct opts *o)
 		rc = loop(&s);
 	if (!rc)
 		rc = outputs(&s);
+	if (!rc)
+		rc = never_loaded(&s);
 	/* detach first: the command then stops unobserved */
 	reader__free(s.rd);
 	probe__free(s.probe);
+	release_held(&s);
 	stop_child(&s);
 	if (csv_writer__free(s.csv_w) && !s.csv_failed && !rc) {
 		p_err("failed to write the CSV file %s", o->csv);
 		rc = 1;
 	}
-	if (s.csv && s.csv != stdout)
-		fclose(s.csv);
+	if (s.csv && s.csv != stdout && fclose(s.csv) && !s.csv_failed && !rc) {
+		p_err("failed to write the CSV file %s: %s", o->csv, strerror(errno));
+		rc = 1;
+	}
+	if (!rc)
+		rc = command_status(&s);
+	if (s.json_f)
+		fclose(s.json_f);
+	if (s.report_f)
+		fclose(s.report_f);
 	tui__free(s.tui);
 	metrics_srv__free(s.msrv);
 	sampler__free(s.sp);
@@ -1327,5 +1740,6 @@ int session_run(const struct opts *o)
 	for (i = 0; i < s.ntargets; i++)
 		target__free(&s.targets[i]);
 	free(s.targets);
+	free(s.pre_socks);
 	return rc;
 }

@@ -30,7 +30,7 @@ round()
 		"$LOOP" "$N" 2>&1 >/dev/null | awk '/^ns_per_pair/ { print $2 }'
 	else
 		# shellcheck disable=SC2086
-		"${2:-$TLSMEM}" $1 --json -- "$LOOP" "$N" 2>&1 >/dev/null |
+		"${2:-$TLSMEM}" $1 --json=/dev/null -- "$LOOP" "$N" 2>&1 >/dev/null |
 			awk '/^ns_per_pair/ { print $2 }'
 	fi
 }

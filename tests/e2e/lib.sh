@@ -354,12 +354,13 @@ dump()
 	echo "----"
 }
 
-# compare_out NAME FILTER TRUTH: tlsmem's JSON ($TMP/tlsmem.out) against the truth
+# compare_out NAME FILTER TRUTH: tlsmem's JSON ($JSON_OUT, default
+# $TMP/tlsmem.out) against the truth
 compare_out()
 {
 	local name=$1 filter=$2 truth=$3 got
 
-	got=$(json_get "$TMP/tlsmem.out" "$filter")
+	got=$(json_get "${JSON_OUT:-$TMP/tlsmem.out}" "$filter")
 	info "$name tlsmem=$got truth=$truth"
 	check_eq "$name" "$got" "$truth"
 }
@@ -405,4 +406,38 @@ expect_usage()
 	else
 		fail "$name" "tlsmem $* -> $why; stderr: $(head -c 200 "$ERR")"
 	fi
+}
+
+# csv_last FILE COLUMN: COLUMN (by its header name) of the last row of a CSV
+csv_last()
+{
+	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			  { v = $col[c] } END { print v }' "$1" 2>/dev/null
+}
+
+# wait_csv FILE COLUMN COND TIMEOUT_S: waits until COLUMN of the CSV's last
+# row satisfies COND, an awk expression on v (e.g. 'v == 40', 'v > 0'); sets
+# CSV_V to the last value seen. For a figure tlsmem must reach: the check
+# that follows asserts it, this only waits for it on a loaded machine.
+wait_csv()
+{
+	local deadline=$((SECONDS + $4))
+
+	while :; do
+		CSV_V=$(csv_last "$1" "$2")
+		[ -n "$CSV_V" ] && awk -v v="$CSV_V" "BEGIN { exit !($3) }" && return 0
+		[ $SECONDS -gt $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+# wait_csv_rows FILE N TIMEOUT_S: waits until the CSV has N data rows
+wait_csv_rows()
+{
+	local deadline=$((SECONDS + $3))
+
+	while [ "$(($(wc -l <"$1" 2>/dev/null || echo 1) - 1))" -lt "$2" ]; do
+		[ $SECONDS -gt $deadline ] && return 1
+		sleep 0.1
+	done
 }

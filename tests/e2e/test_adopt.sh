@@ -27,6 +27,13 @@ if ! wait_for_line "$TMP/client.out" '^holding ' 60 "$client"; then
 fi
 check_eq client_holding "$(grep '^holding ' "$TMP/client.out")" "holding $HOLD"
 
+# connections opened before attach are counted and said while they wait
+run_tlsmem pre -p "$server" -d 0.5 --json
+check_eq pre.exit "$RC" 0
+check_eq pre.said "$(grep -c "^tlsmem: $HOLD connections opened before attach: adopted when they next read or write" "$ERR")" 1
+check_eq pre.json_before_attach "$(json_get "$OUT" .sockets.before_attach)" $HOLD
+check_eq pre.json_waiting "$(json_get "$OUT" .sockets.before_attach_waiting)" $HOLD
+
 if ! start_tlsmem tlsmem -p "$server" --json -v; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem.err"
@@ -41,7 +48,8 @@ if ! wait_for_line "$TMP/client.out" '^exchanged ' 30 "$client"; then
 	dump "$TMP/client.out" "$TMP/client.err"
 fi
 check_eq client_exchanged "$(grep '^exchanged ' "$TMP/client.out")" "exchanged $HOLD"
-sleep 0.5			# the reader drains every 10 ms; the echo is done
+# every held connection made its SSL_write before the client saw the echo, and
+# tlsmem drains the ring buffer before it stops: nothing to wait for
 stop_tlsmem "$tlsmem"
 check_eq tlsmem_exit "$WAIT_RC" 0
 json=$TMP/tlsmem.out
@@ -49,6 +57,9 @@ compare_out ssl_adopted .ssl.adopted $HOLD
 compare_out ssl_live .ssl.live $HOLD
 compare_out ssl_created .ssl.created 0
 compare_out ssl_freed .ssl.freed 0
+# every one of them adopted: none waits any more
+compare_out before_attach .sockets.before_attach $HOLD
+compare_out before_attach_waiting .sockets.before_attach_waiting 0
 # what this covers on Debian's libssl: SSL_read and SSL_write probed in the
 # functions they call, their own entries being single-stepped
 for f in SSL_read SSL_write; do

@@ -3,7 +3,7 @@
 # Start gt_server under tlsmem (tlsmem -- COMMAND): the probes are live from
 # the first instruction, so tlsmem must account for every OpenSSL allocation
 # the server ever made, i.e. epoch 0 of its ground truth (never bumped here).
-# The server shares tlsmem's stdout; json_get drops its "listening" line.
+# The server's stdout is its own (tlsmem's stdout); the JSON goes to a file.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +16,8 @@ e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
 
 state=$TMP/state
-if ! start_tlsmem tlsmem --json -- "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" \
+JSON_OUT=$TMP/tlsmem.json
+if ! start_tlsmem tlsmem --json="$JSON_OUT" -- "$GT_SERVER" --port 0 --cert "$TMP/cert.pem" \
 		--key "$TMP/key.pem" --state "$state"; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem.out" "$TMP/tlsmem.err"
@@ -56,12 +57,13 @@ if is_alive "$server"; then
 else
 	info "gt_server ended with tlsmem"
 fi
-if ! json_get "$TMP/tlsmem.out" . >/dev/null ||
-   [ -z "$(json_get "$TMP/tlsmem.out" .heap.live_bytes)" ]; then
-	fail json "no valid JSON on tlsmem's stdout"
-	dump "$TMP/tlsmem.out" "$TMP/tlsmem.err"
+if ! jq . "$JSON_OUT" >/dev/null 2>&1 || [ -z "$(json_get "$JSON_OUT" .heap.live_bytes)" ]; then
+	fail json "no valid JSON in --json=FILE"
+	dump "$JSON_OUT" "$TMP/tlsmem.err"
 	e2e_finish
 fi
+# the command's stdout is its own: its one line, and nothing of tlsmem's
+check_eq command_stdout_own "$(grep -vc '^listening [0-9]* pid [0-9]*$' "$TMP/tlsmem.out")" 0
 
 compare_out live_bytes .heap.live_bytes "$(state_get "$state" live_bytes)"
 compare_out live_blocks .heap.live_blocks "$(state_get "$state" live_blocks)"
@@ -72,7 +74,7 @@ compare_out ssl_adopted .ssl.adopted 0
 compare_out unknown_frees .heap.unknown_frees 0
 compare_out events_lost .events.lost 0
 compare_out complete .complete true
-info "bytes_per_live_ssl tlsmem=$(json_get "$TMP/tlsmem.out" .heap.bytes_per_live_ssl)" \
-	"allocs=$(json_get "$TMP/tlsmem.out" .heap.allocs)" \
-	"frees=$(json_get "$TMP/tlsmem.out" .heap.frees)"
+info "bytes_per_live_ssl tlsmem=$(json_get "$JSON_OUT" .heap.bytes_per_live_ssl)" \
+	"allocs=$(json_get "$JSON_OUT" .heap.allocs)" \
+	"frees=$(json_get "$JSON_OUT" .heap.frees)"
 e2e_finish

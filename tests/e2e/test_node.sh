@@ -31,7 +31,7 @@ if ! wait_for_line "$TMP/node.out" '^listening [0-9]+ pid [0-9]+$' 20 "$server";
 fi
 port=$(awk '{ print $2; exit }' "$TMP/node.out")
 
-if ! start_tlsmem tlsmem -p "$server" --json; then
+if ! start_tlsmem tlsmem -p "$server" --json -i 0.2 -o "$TMP/tlsmem.csv"; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem.err"
 	e2e_finish
@@ -47,7 +47,10 @@ if ! wait_for_line "$TMP/client.out" '^holding ' 120 "$client"; then
 	e2e_finish
 fi
 check_eq client_holding "$(grep '^holding ' "$TMP/client.out")" "holding $HOLD"
-sleep 1		# node finishes its side of the last handshakes asynchronously
+# node finishes its side of the last handshakes asynchronously: wait until
+# tlsmem's own time series has them (the checks below assert the figure)
+wait_csv "$TMP/tlsmem.csv" live_ssl "v == $HOLD" 30 ||
+	info "live_ssl in the CSV is ${CSV_V:-none} after 30 s, expected $HOLD"
 
 stop_tlsmem "$tlsmem"
 check_eq tlsmem_exit "$WAIT_RC" 0

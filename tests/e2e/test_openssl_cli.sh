@@ -26,10 +26,14 @@ field()
 	json_get "$TMP/$1.out" "$2"
 }
 
-# stop_and_check NAME PID: stops tlsmem NAME, checks its exit and its JSON
+# stop_and_check NAME PID FREED: once tlsmem NAME saw FREED SSL objects freed,
+# stops it and checks its exit and its JSON
 stop_and_check()
 {
-	sleep 1		# let s_server free the last connection's SSL
+	# s_server frees the last connection's SSL a moment after the client is
+	# done: wait until tlsmem's time series has FREED of them freed
+	wait_csv "$TMP/$1.csv" ssl_freed "v >= $3" 30 ||
+		info "$1: ssl_freed in the CSV is ${CSV_V:-none} after 30 s, expected $3"
 	stop_tlsmem "$2"
 	check_eq "$1.exit" "$WAIT_RC" 0
 	if [ -z "$(field "$1" .ssl.created)" ]; then
@@ -82,7 +86,7 @@ stime_part()
 	local n=$1 name=s_time$1 expected tlsmem
 
 	shift
-	if ! start_tlsmem "tlsmem$n" -p "$server" --json; then
+	if ! start_tlsmem "tlsmem$n" -p "$server" --json -i 0.2 -o "$TMP/tlsmem$n.csv"; then
 		fail "attach$n" "no 'tlsmem: attached' line within 60 s"
 		dump "$TMP/tlsmem$n.err"
 		return
@@ -99,7 +103,7 @@ stime_part()
 		dump "$TMP/$name.out" "$TMP/$name.err"
 	fi
 	expected=$(stime_expected "$TMP/$name.out")
-	stop_and_check "tlsmem$n" "$tlsmem" || return
+	stop_and_check "tlsmem$n" "$tlsmem" "$expected" || return
 	check_gt "$name.connections" "$expected" 0
 	check_eq "$name.ssl_created" "$(field "tlsmem$n" .ssl.created)" "$expected"
 	check_eq "$name.ssl_freed" "$(field "tlsmem$n" .ssl.freed)" "$expected"
@@ -121,7 +125,7 @@ if ! wait_for_line "$TMP/s_server.out" '^ACCEPT' 10 "$server"; then
 fi
 
 # part 1: K sequential s_client requests
-if ! start_tlsmem tlsmem1 -p "$server" --json; then
+if ! start_tlsmem tlsmem1 -p "$server" --json -i 0.2 -o "$TMP/tlsmem1.csv"; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem1.err"
 	e2e_finish
@@ -132,7 +136,7 @@ for _ in $(seq 1 $K); do
 	s_client_get "$port" && ok=$((ok + 1))
 done
 check_eq s_client_ok "$ok" $K
-if stop_and_check tlsmem1 "$tlsmem"; then
+if stop_and_check tlsmem1 "$tlsmem" $K; then
 	check_eq s_client.ssl_created "$(field tlsmem1 .ssl.created)" $K
 	check_eq s_client.ssl_freed "$(field tlsmem1 .ssl.freed)" $K
 	check_eq s_client.ssl_live "$(field tlsmem1 .ssl.live)" 0

@@ -335,6 +335,19 @@ late_missed()
 		"of $(state_get "$st" live_blocks) (the burst between the dlopen and the probes)"
 }
 
+# late_probed PREFIX TLSMEM_PID LIB: waits for tlsmem's line saying that LIB,
+# loaded after attach, is probed (the event the later batch must follow)
+late_probed()
+{
+	if wait_for_line "$TMP/$1.tlsmem.err" "^tlsmem: probed $3 in PID [0-9]+ .*loaded after attach" \
+			30 "$2"; then
+		pass "$1.probed_line"
+	else
+		fail "$1.probed_line" "no 'tlsmem: probed $3 ... loaded after attach' line within 30 s"
+		dump "$TMP/$1.tlsmem.err"
+	fi
+}
+
 shape_late()
 {
 	local st=$TMP/late_p.state k=50 s=10 pid tl json lib rc
@@ -345,32 +358,89 @@ shape_late()
 		--call crypto --size 64 --batch $k --ssl $s
 	pid=$LAST_PID
 	wait_for_state_seq "$st" 0 10 || { fail late_p.start "dl_host did not start"; return; }
-	spawn late_p.tlsmem "$TLSMEM" -p "$pid" --wait --json
-	tl=$LAST_PID
-	wait_for_line "$TMP/late_p.tlsmem.err" '^tlsmem: attached' 15 "$tl"
-	if ! is_alive "$tl"; then
-		wait_exit "$tl" 5
-		rc=$WAIT_RC
-		info "[late] -p before OpenSSL is loaded: exit $rc:" \
-			"$(grep -m1 error "$TMP/late_p.tlsmem.err")"
-		fail late_p.waits "tlsmem -p $pid (OpenSSL not loaded yet): expected it to attach and wait for the library, got exit $rc: $(grep -m1 error "$TMP/late_p.tlsmem.err")"
+	if ! start_tlsmem late_p.tlsmem -p "$pid" --wait --json; then
+		wait_exit "$LAST_PID" 5
+		fail late_p.waits "tlsmem -p $pid (OpenSSL not loaded yet): expected it to attach and wait for the library, got exit $WAIT_RC: $(grep -m1 error "$TMP/late_p.tlsmem.err")"
 	else
+		tl=$LAST_PID
 		pass late_p.waits
+		if grep -q '^tlsmem: attached .*waiting for OpenSSL to be loaded' "$TMP/late_p.tlsmem.err"; then
+			pass late_p.says_waiting
+		else
+			fail late_p.says_waiting "$(grep -m1 '^tlsmem: attached' "$TMP/late_p.tlsmem.err")"
+		fi
 		signal_state "$pid" "$st" USR2
-		signal_state "$pid" "$st" USR1
-		sleep 1
-		signal_state "$pid" "$st" USR1
+		signal_state "$pid" "$st" USR1		# dlopen, then at once the first batch
+		late_probed late_p "$tl" 'libcrypto[^ ]*'
+		signal_state "$pid" "$st" USR1		# after the probes: must be whole
 		stop_tlsmem "$tl"
 		# a -p target is not held at the load: the batch right after the
-		# dlopen may be partly missed, the one a second later must be whole
-		late_at_least late_p "$TMP/late_p.tlsmem.out" "$st" $k
+		# dlopen may be partly missed, the one after the probes must be whole,
+		# and the window is said, not silent
+		json=$TMP/late_p.tlsmem.out
+		late_at_least late_p "$json" "$st" $k
+		compare late_p.loaded_after_attach "$json" \
+			'[.targets[0].openssl[] | select(.loaded_after_attach)] | length > 0' true
+		compare late_p.window_shown "$json" \
+			'[.targets[0].openssl[] | select(.unobserved_ms > 0)] | length > 0' true
+		compare late_p.incomplete "$json" .complete false
+		info "[late] late_p: $(grep -m1 '^tlsmem: probed libcrypto' "$TMP/late_p.tlsmem.err")"
+	fi
+	kill -TERM "$pid" 2>/dev/null
+
+	# -p --wait --hold-loads: the process is held at the load until probed,
+	# so nothing it allocates is missed: the figures are exact
+	st=$TMP/late_h.state
+	json=$TMP/late_h.tlsmem.out
+	spawn late_h.host "$SHAPES/dl_host" --state "$st" --load libssl.so.3 --gt \
+		--call crypto --size 64 --batch $k --ssl $s
+	pid=$LAST_PID
+	wait_for_state_seq "$st" 0 10 || { fail late_h.start "dl_host did not start"; return; }
+	if ! start_tlsmem late_h.tlsmem -p "$pid" --wait --hold-loads --json; then
+		fail late_h.attach "no 'tlsmem: attached' line within 60 s"
+		dump "$TMP/late_h.tlsmem.err"
+	else
+		tl=$LAST_PID
+		signal_state "$pid" "$st" USR2
+		if signal_state "$pid" "$st" USR1; then	# dlopen (held), then at once a batch
+			pass late_h.continued
+		else
+			fail late_h.continued "dl_host did not go on after the load: $(sed 's/.*) //' "/proc/$pid/stat" | cut -c1)"
+		fi
+		signal_state "$pid" "$st" USR1
+		stop_tlsmem "$tl"
+		check_eq late_h.tlsmem_exit "$WAIT_RC" 0
+		check_eq late_h.gt "$(state_get "$st" gt)" 1
+		late_compare late_h "$json" "$st"
+		compare late_h.ssl_created "$json" .ssl.created $((2 * s))
+		compare late_h.complete "$json" .complete true
+		if grep -q '^tlsmem: probed libcrypto.* held at the load, nothing missed' "$TMP/late_h.tlsmem.err"; then
+			pass late_h.says_held
+		else
+			fail late_h.says_held "no 'held at the load' line"
+			dump "$TMP/late_h.tlsmem.err"
+		fi
+	fi
+	kill -TERM "$pid" 2>/dev/null
+
+	# OpenSSL never loaded: --wait says so at the end, exit 1
+	spawn late_never.host "$SHAPES/dl_host" --state "$TMP/late_never.state" --load libssl.so.3
+	pid=$LAST_PID
+	wait_for_state_seq "$TMP/late_never.state" 0 10 ||
+		{ fail late_never.start "dl_host did not start"; return; }
+	RUN_TIMEOUT_S=30 run_tlsmem late_never.tlsmem -p "$pid" --wait -d 0.5 --report
+	check_eq late_never.exit "$RC" 1
+	if grep -q "OpenSSL never loaded in PID $pid" "$ERR" && grep -q 'OpenSSL never loaded' "$OUT"; then
+		pass late_never.said
+	else
+		fail late_never.said "stderr: $(tail -n 2 "$ERR"); report: $(head -n 3 "$OUT")"
 	fi
 	kill -TERM "$pid" 2>/dev/null
 
 	# -- COMMAND: the child is held at every loader event while tlsmem probes
 	st=$TMP/late_cmd.state
-	json=$TMP/late_cmd.tlsmem.out
-	if ! start_tlsmem late_cmd.tlsmem --json -- "$SHAPES/dl_host" --state "$st" \
+	json=$TMP/late_cmd.json
+	if ! start_tlsmem late_cmd.tlsmem --json="$json" -- "$SHAPES/dl_host" --state "$st" \
 			--load libssl.so.3 --gt --call crypto --size 64 --batch $k --ssl $s; then
 		fail late_cmd.attach "no 'tlsmem: attached' line within 60 s"
 		dump "$TMP/late_cmd.tlsmem.err"
@@ -380,8 +450,7 @@ shape_late()
 	wait_for_state_seq "$st" 0 10 || { fail late_cmd.start "dl_host did not start"; return; }
 	pid=$(state_get "$st" pid)
 	track_pid "$pid"
-	signal_state "$pid" "$st" USR1		# dlopen, then at once the first batch
-	sleep 0.5
+	signal_state "$pid" "$st" USR1		# dlopen (held), then at once the first batch
 	signal_state "$pid" "$st" USR1
 	stop_tlsmem "$tl"
 	check_eq late_cmd.tlsmem_exit "$WAIT_RC" 0
@@ -409,8 +478,8 @@ shape_late()
 	tl=$LAST_PID
 	signal_state "$pid" "$st" USR2
 	signal_state "$pid" "$st" USR1		# dlopen of the copy, then 200 calls at once
-	sleep 1
-	signal_state "$pid" "$st" USR1		# 200 more, well after the load
+	late_probed late_re "$tl" 'libcrypto[^ ]*'
+	signal_state "$pid" "$st" USR1		# 200 more, after the probes
 	stop_tlsmem "$tl"
 	check_eq late_re.tlsmem_exit "$WAIT_RC" 0
 	info "[late] -p rescan openssl: $(jc "$json" '[.targets[0].openssl[] | .path]')"
@@ -419,7 +488,7 @@ shape_late()
 	if [ "$(jnum "$json" .heap.live_blocks)" -ge 200 ] 2>/dev/null; then
 		pass late_re.second_batch
 	else
-		fail late_re.second_batch "expected >= 200 blocks (the batch 1 s after the load), got $(jnum "$json" .heap.live_blocks)"
+		fail late_re.second_batch "expected >= 200 blocks (the batch after the probes), got $(jnum "$json" .heap.live_blocks)"
 	fi
 	late_missed late_re "$json" "$st"
 	info "[late] late_re: complete=$(jnum "$json" .complete) events.lost=$(jnum "$json" .events.lost)"
@@ -549,7 +618,7 @@ shape_boringssl()
 
 shape_multi()
 {
-	local s1=$TMP/multi1.state s2=$TMP/multi2.state p1 p2 port1 port2 c1 c2 tl
+	local s1=$TMP/multi1.state s2=$TMP/multi2.state p1 p2 port1 port2 c1 c2 tl line
 	local json=$TMP/multi.tlsmem.out
 
 	start_server multi1.server "$s1" -- "$GT_SERVER" || return
@@ -565,6 +634,10 @@ shape_multi()
 	fi
 	tl=$LAST_PID
 	pass multi.attach
+	# the attach line names each object once, however many processes map it
+	line=$(grep -m1 '^tlsmem: attached' "$TMP/multi.tlsmem.err")
+	info "[multi] $line"
+	check_eq multi.attach_line_once "$(grep -o 'libcrypto\.so\.3' <<<"$line" | wc -l)" 1
 	request_state "$p1" "$s1" USR1
 	request_state "$p2" "$s2" USR1
 	load_server multi1.client "$p1" "$port1" "$s1" 150 10 || return
@@ -576,6 +649,10 @@ shape_multi()
 	stop_tlsmem "$tl"
 	check_eq multi.tlsmem_exit "$WAIT_RC" 0
 	compare multi.targets "$json" '.targets | length' 2
+	# libssl has no version string of its own: it is its libcrypto's release
+	compare multi.libssl_version "$json" \
+		'[.targets[].openssl[] | select(.path | test("libssl")) | .version |
+			test("^OpenSSL [0-9]")] | all' true
 	info "[multi] truth 1: live_bytes $(state_get "$s1" live_bytes) ssl_new $(state_get "$s1" ssl_new);" \
 		"truth 2: live_bytes $(state_get "$s2" live_bytes) ssl_new $(state_get "$s2" ssl_new)"
 	gt_checks multi "$json" 35 "$s1" "$s2"
@@ -609,15 +686,14 @@ wait_for_line_count()
 	return 1
 }
 
-# wait_csv_live CSV N: waits up to 10 s for the last row's live_ssl to be N; sets live
+# wait_csv_live CSV N: waits up to 30 s for the last row's live_ssl to be N; sets live
 wait_csv_live()
 {
-	for _ in $(seq 1 50); do
-		live=$(awk -F, 'NR > 1 { v = $2 } END { print v }' "$1")
-		[ "$live" = "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_csv "$1" live_ssl "v == $2" 30
+	local rc=$?
+
+	live=$CSV_V
+	return $rc
 }
 
 shape_nginx()
@@ -657,11 +733,8 @@ shape_nginx()
 		return
 	fi
 	check_eq nginx.client "$(cat "$TMP/nginx.client.out")" "holding $n ok 0 failed"
-	for _ in $(seq 1 30); do
-		live=$(awk -F, 'NR > 1 { v = $2 } END { print v }' "$csv")
-		[ "$live" = $n ] && break
-		sleep 0.2
-	done
+	wait_csv "$csv" live_ssl "v == $n" 30
+	live=$CSV_V
 	info "[nginx] live_ssl in the CSV while $n connections are held: $live;" \
 		"established per worker: $(ss -Htnp state established "( sport = :$port )" 2>/dev/null |
 			grep -o 'pid=[0-9]*' | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')"

@@ -111,12 +111,12 @@ if ! wait_for_line "$TMP/client.out" '^holding ' 120 "$LAST_PID"; then
 	dump "$TMP/client.out" "$TMP/client.err"
 	e2e_finish
 fi
-if wait_screen "^SSL +$HOLD live" 10; then
+if wait_screen "^SSL +$HOLD live" 30; then
 	pass live_ssl
 else
 	fail live_ssl "the header does not say $HOLD live: $(grep '^SSL' "$SCREEN")"
 fi
-wait_screen "\($CONNS created, $((CONNS - HOLD)) freed" 10
+wait_screen "\($CONNS created, $((CONNS - HOLD)) freed" 30
 check_eq ssl_created "$(grep -Eo '\([0-9]+ created, [0-9]+ freed' "$SCREEN")" \
 	"($CONNS created, $((CONNS - HOLD)) freed"
 if grep -Eq 'events [0-9.kM]+, lost 0' "$SCREEN"; then
@@ -207,4 +207,73 @@ else
 	dump "$TMP/after.err" "$TMP/server.err"
 fi
 [ "$N_FAIL" -gt 0 ] && dump "$TMP/tlsmem.err"
+
+# size_check NAME COLS ROWS: a fresh tlsmem in a COLSxROWS pane while the
+# client still holds its HOLD connections (opened before this attach): the
+# key figures fit whole, the less important ones go first
+size_check()
+{
+	local name=$1 w=$2 h=$3 line
+
+	tm new-session -d -s "$name" -x "$w" -y "$h" \
+		"sh -c 'exec $TLSMEM -p $server 2>$TMP/$name.err'"
+	tm resize-window -t "$name" -x "$w" -y "$h" 2>/dev/null
+	if ! wait_screen_of "$name" 'lost [0-9]+' 60; then
+		fail "$name.header" "no header within 60 s"
+		cat "$SCREEN"
+		return
+	fi
+	# connections opened after this attach, seen from SSL_new
+	spawn "$name.client" "$TLS_CLIENT" --port "$port" --conns 10 --threads 2 --hold 10
+	wait_for_line "$TMP/$name.client.out" '^holding ' 120 "$LAST_PID" ||
+		fail "$name.client" "tls_client did not hold its connections"
+	wait_screen_of "$name" "^SSL +10 live" 30
+	check_eq "$name.width" "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$SCREEN" |
+		awk -v w="$w" '{ print ($1 <= w) }')" 1
+	line=$(grep -E '^SSL ' "$SCREEN")
+	if [[ "$line" =~ ^SSL\ +10\ live.*sockets\ [0-9]+ ]]; then
+		pass "$name.ssl_sockets"
+	else
+		fail "$name.ssl_sockets" "$line"
+	fi
+	line=$(grep -E '^OpenSSL ' "$SCREEN")
+	if [[ "$line" =~ live.*per\ live\ SSL.*RSS\ [0-9.]+\ (B|KiB|MiB|GiB)$ ]]; then
+		pass "$name.heap_rss"
+	else
+		fail "$name.heap_rss" "$line"
+	fi
+	if grep -Eq '(^| )lost 0' "$SCREEN" && grep -Eq '^flags ' "$SCREEN"; then
+		pass "$name.lost_flags"
+	else
+		fail "$name.lost_flags" "$(grep -E 'lost|^flags' "$SCREEN")"
+	fi
+	if [ "$w" -ge 200 ]; then
+		# wide: nothing dropped
+		if grep -Eq '\([0-9]+ created, [0-9]+ freed, [0-9]+ adopted\)' "$SCREEN" &&
+		   grep -Eq 'tlsmem [0-9.]+ [KMG]?i?B, [0-9]+ probes' "$SCREEN"; then
+			pass "$name.everything"
+		else
+			fail "$name.everything" "$(sed -n 1,8p "$SCREEN")"
+		fi
+	fi
+	tm send-keys -t "$name" q
+	kill -TERM "$LAST_PID" 2>/dev/null
+	info "$name ${w}x$h: $(sed -n 1,7p "$SCREEN" | sed 's/ *$//' | tr '\n' '|')"
+}
+
+# wait_screen_of SESSION REGEX TIMEOUT_S
+wait_screen_of()
+{
+	local deadline=$((SECONDS + $3))
+
+	while [ $SECONDS -le $deadline ]; do
+		tm capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null
+		grep -Eq -- "$2" "$SCREEN" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+size_check small 80 24
+size_check wide 200 50
 e2e_finish

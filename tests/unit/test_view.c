@@ -284,6 +284,57 @@ static void test_header_figures(void)
 	fx_fini(&f);
 }
 
+/* At 80 columns the key figures stay whole and the less important ones go first. */
+static void test_header_at_80_columns(void)
+{
+	struct fx f;
+	int r;
+
+	if (!fx_init(&f))
+		return;
+	six_sites(&f);
+	publish(&f, 83);
+	f.s.events_lost = 12;
+	f.s.pre_attach_waiting = 7;
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	r = find_row(&f, "SSL      2 live");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "sockets 2"), row(&f, r));
+	ASSERT_TRUE(strstr(row(&f, r), "(2 created") == NULL, "totals dropped at 80 columns");
+	r = find_row(&f, "OpenSSL  30.4 KiB live");
+	ASSERT_TRUE(r > 0, "heap line");
+	ASSERT_TRUE(strstr(row(&f, r), "9.8 KiB per live SSL") != NULL, row(&f, r));
+	ASSERT_TRUE(strstr(row(&f, r), "RSS 50.0 MiB") != NULL, row(&f, r));
+	ASSERT_TRUE(strstr(row(&f, r), "p50") == NULL, "distribution dropped");
+	ASSERT_TRUE(find_row(&f, "lost 12") > 0, "lost");
+	ASSERT_TRUE(find_row(&f, "flags") > 0, "flags");
+	/* at 200 columns nothing is dropped */
+	render(&f, 50, 200);
+	r = find_row(&f, "SSL      2 live");
+	ASSERT_TRUE(strstr(row(&f, r), "(2 created, 0 freed, 0 adopted)") != NULL, row(&f, r));
+	ASSERT_TRUE(strstr(row(&f, r), "7 opened before attach, not seen yet") != NULL, row(&f, r));
+	r = find_row(&f, "OpenSSL  30.4 KiB live in 22 blocks");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "(p50 2.9 KiB"), row(&f, r));
+	ASSERT_TRUE(find_row(&f, "lost 12: counts are lower bounds") > 0, "lost in words");
+	fx_fini(&f);
+}
+
+/* --light: the heap is not measured, and says so instead of zeros */
+static void test_light_not_measured(void)
+{
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	publish(&f, 5);
+	f.s.light = true;
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "OpenSSL  not measured (--light)") > 0, row(&f, 2));
+	ASSERT_TRUE(find_row(&f, "0 B live") < 0, "no zero heap figure");
+	fx_fini(&f);
+}
+
 static void test_lost_events_highlighted(void)
 {
 	const struct view_cell *c;
@@ -892,6 +943,8 @@ static void test_module_names_from(void)
 static const struct test_case tests[] = {
 	TEST(test_module_names_from),
 	TEST(test_header_figures),
+	TEST(test_header_at_80_columns),
+	TEST(test_light_not_measured),
 	TEST(test_lost_events_highlighted),
 	TEST(test_widths_and_alignment),
 	TEST(test_columns_fixed),

@@ -207,6 +207,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 		return err;
 	}
 	p->skel->rodata->targ_stop_pid = o->stop_pid;
+	p->skel->rodata->targ_stop_all = o->stop_all;
 	p->skel->rodata->targ_light = o->light;
 	p->skel->rodata->targ_empty = o->empty;
 	p->skel->rodata->targ_filter = o->follow;

@@ -16,6 +16,7 @@ struct elf_obj;
 
 struct probe_opts {
 	__u32 stop_pid;			/* process stopped at loader events (-- COMMAND) */
+	bool stop_all;			/* --hold-loads: every probed loader stops its process */
 	__u64 ringbuf_bytes;		/* 0: the BPF object's default */
 	int verbose;
 	bool entry_only;		/* probe functions at their entry, never moved */

@@ -2,6 +2,7 @@
 /* Facts about a process from /proc; see procinfo.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -205,4 +206,102 @@ int procinfo_pss(int pid, __u64 *bytes)
 		return -ENODATA;	/* zombies and kernel threads have none */
 	*bytes = kb * 1024;
 	return 0;
+}
+
+/* Appends the inodes of the ESTABLISHED sockets in one /proc/PID/net table. */
+static int established_in(int pid, const char *table, __u64 **v, size_t *n, size_t *cap)
+{
+	char path[64], line[512];
+	unsigned long long ino;
+	unsigned int st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %*s %*s %llu", &st, &ino) != 2 ||
+		    st != 0x01 || !ino)
+			continue;
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 256;
+			__u64 *nv = realloc(*v, c * sizeof(*nv));
+
+			if (!nv) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			*v = nv;
+			*cap = c;
+		}
+		(*v)[(*n)++] = ino;
+	}
+	fclose(f);
+	return 0;
+}
+
+int procinfo_tcp_established(int pid, __u64 **inodes, size_t *nout)
+{
+	size_t n = 0, cap = 0, kept = 0, i;
+	char path[64], link[64];
+	unsigned long long ino;
+	__u64 *v = NULL;
+	struct dirent *d;
+	bool *held;
+	DIR *dir;
+	int err;
+
+	err = established_in(pid, "tcp", &v, &n, &cap);
+	if (!err)
+		established_in(pid, "tcp6", &v, &n, &cap);	/* no IPv6 is fine */
+	if (err) {
+		free(v);
+		return err;
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	held = calloc(n ? n : 1, sizeof(*held));
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = held ? opendir(path) : NULL;
+	if (!dir) {
+		err = held ? -errno : -ENOMEM;
+		free(held);
+		free(v);
+		return err;
+	}
+	while ((d = readdir(dir))) {
+		ssize_t len = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+		__u64 k, *hit;
+
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		k = ino;
+		hit = bsearch(&k, v, n, sizeof(*v), cmp_u64);
+		if (hit)
+			held[hit - v] = true;
+	}
+	closedir(dir);
+	for (i = 0; i < n; i++)
+		if (held[i])
+			v[kept++] = v[i];
+	free(held);
+	*inodes = v;
+	*nout = kept;
+	return 0;
+}
+
+int procinfo_tgid(int pid)
+{
+	char buf[4096], *p;
+	int tgid, err = read_file(pid, "status", buf, sizeof(buf));
+
+	if (err)
+		return err;
+	p = strstr(buf, "\nTgid:");
+	if (!p || sscanf(p + 6, "%d", &tgid) != 1)
+		return -ENODATA;
+	return tgid;
 }

@@ -37,4 +37,12 @@ int procinfo_netns(int pid, __u64 *ino);
  */
 int procinfo_pss(int pid, __u64 *bytes);
 
+/*
+ * The inodes of the ESTABLISHED TCP sockets (IPv4 and IPv6) the process
+ * holds open, sorted, in *inodes (caller frees); 0 and *n set, or -errno.
+ */
+int procinfo_tcp_established(int pid, __u64 **inodes, size_t *n);
+/* The process (thread group) a thread id belongs to; pid itself for a process, -errno. */
+int procinfo_tgid(int pid);
+
 #endif /* TLSMEM_PROCINFO_H */

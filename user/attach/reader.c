@@ -20,20 +20,26 @@ struct reader {
 	__u64 received;
 	__u64 failed;
 	int maps_pids[MAPS_PENDING];
+	__u64 maps_ns[MAPS_PENDING];	/* the latest loader event of each */
 	size_t nmaps;
 	reader_proc_fn proc_fn;
 	void *proc_ctx;
 };
 
-static void note_maps_changed(struct reader *r, int pid)
+static void note_maps_changed(struct reader *r, int pid, __u64 ts_ns)
 {
 	size_t i;
 
 	for (i = 0; i < r->nmaps; i++)
-		if (r->maps_pids[i] == pid)
+		if (r->maps_pids[i] == pid) {
+			if (ts_ns > r->maps_ns[i])
+				r->maps_ns[i] = ts_ns;
 			return;
-	if (r->nmaps < MAPS_PENDING)
+		}
+	if (r->nmaps < MAPS_PENDING) {
+		r->maps_ns[r->nmaps] = ts_ns;
 		r->maps_pids[r->nmaps++] = pid;
+	}
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -45,7 +51,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (model__feed(r->m, data, size) == -ENOMEM)
 		r->failed++;
 	if (size >= sizeof(*h) && h->kind == TLSMEM_EV_MAPS_CHANGED)
-		note_maps_changed(r, (int)h->pid);
+		note_maps_changed(r, (int)h->pid, h->ts_ns);
 	if (r->proc_fn && size >= sizeof(struct tlsmem_short) &&
 	    (h->kind == TLSMEM_EV_FORK || h->kind == TLSMEM_EV_EXEC || h->kind == TLSMEM_EV_EXIT))
 		r->proc_fn(r->proc_ctx, data);
@@ -111,12 +117,14 @@ __u64 reader__failed(const struct reader *r)
 	return r->failed;
 }
 
-size_t reader__take_maps_changed(struct reader *r, int *pids, size_t cap)
+size_t reader__take_maps_changed(struct reader *r, int *pids, __u64 *ts_ns, size_t cap)
 {
 	size_t i, n = r->nmaps < cap ? r->nmaps : cap;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		pids[i] = r->maps_pids[i];
+		ts_ns[i] = r->maps_ns[i];
+	}
 	r->nmaps = 0;
 	return n;
 }

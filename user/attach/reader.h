@@ -31,7 +31,10 @@ int reader__drain(struct reader *r);
 __u64 reader__received(const struct reader *r);
 /* Records the model could not hold (out of memory). */
 __u64 reader__failed(const struct reader *r);
-/* Moves the pids that reported loader events into pids (at most cap); returns the count. */
-size_t reader__take_maps_changed(struct reader *r, int *pids, size_t cap);
+/*
+ * Moves the pids that reported loader events into pids (at most cap), with
+ * the CLOCK_MONOTONIC time of each one's latest event in ts_ns; returns the count.
+ */
+size_t reader__take_maps_changed(struct reader *r, int *pids, __u64 *ts_ns, size_t cap);
 
 #endif /* TLSMEM_READER_H */

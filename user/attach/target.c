@@ -134,6 +134,42 @@ static int examine(struct target *t, const struct map_entry *e, const char *path
 	return 1;
 }
 
+static size_t dir_len(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? (size_t)(b - path) : 0;
+}
+
+/*
+ * libssl carries no version string of its own (OpenSSL 3 keeps it in
+ * libcrypto); it is the same release as the libcrypto beside it, or failing
+ * that any libcrypto of the process.
+ */
+static void lend_versions(struct target *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->nobjs; i++) {
+		const struct ssl_obj *from = NULL;
+		struct ssl_obj *o = &t->objs[i];
+
+		if (o->version)
+			continue;
+		for (j = 0; j < t->nobjs; j++) {
+			const struct ssl_obj *c = &t->objs[j];
+
+			if (j == i || !c->version || !c->has_alloc)
+				continue;
+			if (!from || (dir_len(c->path) == dir_len(o->path) &&
+				      !strncmp(c->path, o->path, dir_len(o->path))))
+				from = c;
+		}
+		if (from)
+			o->version = strdup(from->version);
+	}
+}
+
 int target__add_file(struct target *t, const char *path)
 {
 	struct map_entry e = { .path = (char *)path };
@@ -152,6 +188,7 @@ int target__add_file(struct target *t, const char *path)
 	n = examine(t, &e, path);
 	if (n > 0)
 		t->objs[t->nobjs - 1].kind = OBJ_STATIC;
+	lend_versions(t);
 	return n ? n : t->loader != NULL;
 }
 
@@ -178,6 +215,7 @@ int target__scan(struct target *t)
 		n += err;
 	}
 	map_list__free(&maps);
+	lend_versions(t);
 	return err < 0 ? err : n;
 }
 

@@ -35,6 +35,8 @@ struct ssl_obj {
 	bool has_alloc;			/* defines CRYPTO_malloc or OPENSSL_malloc */
 	bool has_ssl;			/* defines SSL_new */
 	bool attached;
+	bool late;			/* mapped after the probes were live (dlopen) */
+	__u64 unobserved_ns;		/* late: from the load to its live probes, 0 if held */
 };
 
 struct target {
@@ -51,6 +53,8 @@ struct target {
 	char loader_path[512];
 	struct elf_obj *loader;
 	bool loader_attached;
+	__u64 loader_ns;		/* CLOCK_MONOTONIC of its latest loader event */
+	bool pre_conns;			/* held established TCP connections at attach */
 	/* every file object looked at, as "dev:inode" keys, and their names */
 	__u64 *seen;
 	size_t nseen;

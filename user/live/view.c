@@ -68,6 +68,7 @@ struct snap {
 	double duration_s, interval_s, baseline_s;
 	struct model_totals tot;
 	__u64 rss_bytes, open_sockets, events_received, events_lost, probes;
+	__u64 pre_attach_waiting;	/* connections open before attach, SSL not seen yet */
 	double hits_per_s, cpu_pct;
 	bool light;
 	size_t tlsmem_bytes;
@@ -377,6 +378,7 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->tot = s->tot;
 	sn->rss_bytes = s->rss_bytes;
 	sn->open_sockets = s->open_sockets;
+	sn->pre_attach_waiting = s->pre_attach_waiting;
 	sn->events_received = s->events_received;
 	sn->events_lost = s->events_lost;
 	sn->probes = s->probes;
@@ -1233,73 +1235,159 @@ static int hdr_objs(struct view *v, int r, int max)
 	return r;
 }
 
+/*
+ * A header line is a row of pieces shown in order; when they do not all fit
+ * the width, the least important go first (higher prio: dropped earlier),
+ * so that at 80 columns the key figures (live SSL, sockets, OpenSSL bytes,
+ * bytes per SSL, RSS, lost events) stay whole.
+ */
+#define PIECES_MAX	10
+#define PIECE_SPARK	"\x01"		/* text of the sparkline's piece */
+
+struct piece {
+	char text[160];
+	int style, prio;
+	bool shown;
+};
+
+struct pieces {
+	struct piece p[PIECES_MAX];
+	int n;
+};
+
+static void piece_add(struct pieces *ps, int prio, int style, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void piece_add(struct pieces *ps, int prio, int style, const char *fmt, ...)
+{
+	struct piece *p;
+	va_list ap;
+
+	if (ps->n == PIECES_MAX)
+		return;
+	p = &ps->p[ps->n++];
+	va_start(ap, fmt);
+	vsnprintf(p->text, sizeof(p->text), fmt, ap);
+	va_end(ap);
+	p->style = style;
+	p->prio = prio;
+	p->shown = true;
+}
+
+static int piece_width(const struct piece *p)
+{
+	return strcmp(p->text, PIECE_SPARK) ? (int)strlen(p->text) : SPARK_W;
+}
+
+/* Drops the least important pieces until the rest fit from column c; draws them. */
+static int pieces_put(struct view *v, int r, int c, struct pieces *ps)
+{
+	int i, w = c;
+
+	for (i = 0; i < ps->n; i++)
+		w += piece_width(&ps->p[i]);
+	while (w > v->cols) {
+		int drop = -1;
+
+		for (i = 0; i < ps->n; i++)
+			if (ps->p[i].shown && ps->p[i].prio > 0 &&
+			    (drop < 0 || ps->p[i].prio >= ps->p[drop].prio))
+				drop = i;
+		if (drop < 0)
+			break;		/* only key pieces left: clipped at the edge */
+		ps->p[drop].shown = false;
+		w -= piece_width(&ps->p[drop]);
+	}
+	for (i = 0; i < ps->n; i++) {
+		if (!ps->p[i].shown)
+			continue;
+		if (!strcmp(ps->p[i].text, PIECE_SPARK))
+			c = v->s.nhist ? sparkline(v, r, c, SPARK_W, 0) : c;
+		else
+			c = put(v, r, c, ps->p[i].style, ps->p[i].text);
+	}
+	return c;
+}
+
 static int hdr_ssl(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
+	struct pieces ps = { .n = 0 };
 	char a[32], b[32];
-	int c;
 
-	c = put(v, r, 0, VS_LABEL, "SSL");
-	c = putf(v, r, 9, VS_NORMAL, "%llu live", (unsigned long long)sn->tot.ssl_live);
+	put(v, r, 0, VS_LABEL, "SSL");
+	piece_add(&ps, 0, VS_NORMAL, "%llu live", (unsigned long long)sn->tot.ssl_live);
 	if (sn->rates)
-		c = putf(v, r, c, VS_NORMAL, "  %s new  %s freed",
-			 fmt_rate(a, sizeof(a), sn->ssl_new_s), fmt_rate(b, sizeof(b), sn->ssl_free_s));
-	c = putf(v, r, c, VS_NORMAL, "  (%llu created, %llu freed, %llu adopted)",
-		 (unsigned long long)sn->tot.ssl_created, (unsigned long long)sn->tot.ssl_freed,
-		 (unsigned long long)sn->tot.ssl_adopted);
+		piece_add(&ps, 3, VS_NORMAL, "  %s new  %s freed",
+			  fmt_rate(a, sizeof(a), sn->ssl_new_s), fmt_rate(b, sizeof(b), sn->ssl_free_s));
+	piece_add(&ps, 4, VS_NORMAL, "  (%llu created, %llu freed, %llu adopted)",
+		  (unsigned long long)sn->tot.ssl_created, (unsigned long long)sn->tot.ssl_freed,
+		  (unsigned long long)sn->tot.ssl_adopted);
 	if (sn->open_sockets == UINT64_MAX)
-		put(v, r, c, VS_NORMAL, "   sockets ?");
+		piece_add(&ps, 0, VS_NORMAL, "   sockets ?");
 	else
-		putf(v, r, c, VS_NORMAL, "   sockets %llu", (unsigned long long)sn->open_sockets);
+		piece_add(&ps, 0, VS_NORMAL, "   sockets %llu", (unsigned long long)sn->open_sockets);
+	if (sn->pre_attach_waiting)
+		piece_add(&ps, 1, VS_WARN, "   %llu opened before attach, not seen yet",
+			  (unsigned long long)sn->pre_attach_waiting);
+	pieces_put(v, r, 9, &ps);
 	return r + 1;
 }
 
 static int hdr_heap(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
+	struct pieces ps = { .n = 0 };
 	char a[32], b[32], d[32], e[32];
-	int c;
 
-	c = put(v, r, 0, VS_LABEL, "OpenSSL");
-	c = putf(v, r, 9, VS_NORMAL, "%s live in %s blocks  ",
-		 fmt_bytes(a, sizeof(a), (double)sn->tot.live_bytes),
-		 fmt_count(b, sizeof(b), (double)sn->tot.live_blocks));
-	if (sn->nhist)
-		c = sparkline(v, r, c, SPARK_W, 0);
-	c = putf(v, r, c, VS_NORMAL, "  %s per live SSL", fmt_bytes(a, sizeof(a), sn->bytes_per_ssl));
-	if (sn->cost.objects)
-		c = putf(v, r, c, VS_DIM, " (p50 %s p99 %s max %s)",
-			 fmt_bytes(a, sizeof(a), (double)sn->cost.p50),
-			 fmt_bytes(b, sizeof(b), (double)sn->cost.p99),
-			 fmt_bytes(e, sizeof(e), (double)sn->cost.max));
-	putf(v, r, c, VS_NORMAL, "   RSS %s", fmt_bytes(d, sizeof(d), (double)sn->rss_bytes));
+	put(v, r, 0, VS_LABEL, "OpenSSL");
+	if (sn->light) {
+		piece_add(&ps, 0, VS_NORMAL, "not measured (--light)  ");
+	} else {
+		piece_add(&ps, 0, VS_NORMAL, "%s live", fmt_bytes(a, sizeof(a), (double)sn->tot.live_bytes));
+		piece_add(&ps, 2, VS_NORMAL, " in %s blocks", fmt_count(b, sizeof(b), (double)sn->tot.live_blocks));
+		piece_add(&ps, 1, VS_NORMAL, "  ");
+		if (sn->nhist)
+			piece_add(&ps, 3, VS_NORMAL, PIECE_SPARK);
+		piece_add(&ps, 0, VS_NORMAL, "  %s per live SSL", fmt_bytes(a, sizeof(a), sn->bytes_per_ssl));
+		if (sn->cost.objects)
+			piece_add(&ps, 4, VS_DIM, " (p50 %s p99 %s max %s)",
+				  fmt_bytes(b, sizeof(b), (double)sn->cost.p50),
+				  fmt_bytes(d, sizeof(d), (double)sn->cost.p99),
+				  fmt_bytes(e, sizeof(e), (double)sn->cost.max));
+	}
+	piece_add(&ps, 0, VS_NORMAL, "   RSS %s", fmt_bytes(d, sizeof(d), (double)sn->rss_bytes));
+	pieces_put(v, r, 9, &ps);
 	return r + 1;
 }
 
 static int hdr_events(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
+	struct pieces ps = { .n = 0 };
 	char a[32], b[32], d[32];
-	int c;
 
-	c = put(v, r, 0, VS_LABEL, "allocs");
 	if (sn->rates)
-		c = putf(v, r, 9, VS_NORMAL, "%s  frees %s",
-			 fmt_rate(a, sizeof(a), sn->alloc_s), fmt_rate(b, sizeof(b), sn->free_s));
+		piece_add(&ps, 2, VS_NORMAL, "allocs   %s  frees %s   ",
+			  fmt_rate(a, sizeof(a), sn->alloc_s), fmt_rate(b, sizeof(b), sn->free_s));
 	else
-		c = put(v, r, 9, VS_NORMAL, "-/s  frees -/s");
-	c = putf(v, r, c, VS_NORMAL, "   events %s, ",
-		 fmt_count(d, sizeof(d), (double)sn->events_received));
-	if (sn->events_lost)
-		c = putf(v, r, c, VS_WARN, "lost %llu: counts are lower bounds, live figures approximate",
-			 (unsigned long long)sn->events_lost);
-	else
-		c = put(v, r, c, VS_NORMAL, "lost 0");
+		piece_add(&ps, 2, VS_NORMAL, "allocs   -/s  frees -/s   ");
+	piece_add(&ps, 1, VS_NORMAL, "events %s, ",
+		  fmt_count(d, sizeof(d), (double)sn->events_received));
+	if (sn->events_lost) {
+		piece_add(&ps, 0, VS_WARN, "lost %llu", (unsigned long long)sn->events_lost);
+		piece_add(&ps, 1, VS_WARN, ": counts are lower bounds, live figures approximate");
+	} else {
+		piece_add(&ps, 0, VS_NORMAL, "lost 0");
+	}
 	if (!sn->events_lost && !sn->complete)
-		c = put(v, r, c, VS_WARN, " (records rejected: figures are approximate)");
-	putf(v, r, c, VS_DIM, "   tlsmem %s, %llu probes%s, %s hits/s ~%.1f%% CPU",
-	     fmt_bytes(a, sizeof(a), (double)sn->tlsmem_bytes), (unsigned long long)sn->probes,
-	     sn->light ? " (light)" : "", fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
+		piece_add(&ps, 1, VS_WARN, " (figures approximate: see the report)");
+	piece_add(&ps, 3, VS_DIM, "   tlsmem %s, %llu probes%s, %s hits/s ~%.1f%% CPU",
+		  fmt_bytes(a, sizeof(a), (double)sn->tlsmem_bytes), (unsigned long long)sn->probes,
+		  sn->light ? " (light)" : "", fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
+	pieces_put(v, r, 0, &ps);
+	if (ps.p[0].shown)
+		put(v, r, 0, VS_LABEL, "allocs");	/* the line's label, as on the others */
 	return r + 1;
 }
 

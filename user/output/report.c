@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "csv.h"
 #include "growth.h"
 #include "history.h"
@@ -32,9 +33,21 @@ double summary_cpu_pct(const struct summary *s)
 	return summary_hits_per_s(s) * PROBE_HIT_NS / 1e9 * 100;
 }
 
+/* Milliseconds a late-loaded object ran unprobed (see note_late in session.c), summed. */
+static double unobserved_ms(const struct summary *s)
+{
+	double ms = 0;
+	size_t i, j;
+
+	for (i = 0; i < s->ntargets; i++)
+		for (j = 0; j < s->targets[i].nobjs; j++)
+			ms += (double)s->targets[i].objs[j].unobserved_ns / 1e6;
+	return ms;
+}
+
 bool summary_complete(const struct summary *s)
 {
-	return !s->events_lost && !s->tot.bad_records && !s->tot.replaced;
+	return !s->events_lost && !s->tot.bad_records && !s->tot.replaced && !unobserved_ms(s);
 }
 
 const char *flag_kind_name(int kind)
@@ -357,6 +370,12 @@ struct site_fig *summary_sites_sorted(const struct summary *s, size_t *n)
 	return v;
 }
 
+/* -- COMMAND reaped by tlsmem, or a followed process whose exit the kernel reported */
+static bool status_known(const struct target *t)
+{
+	return t->exited && (t->child || t->exit_ns);
+}
+
 static void text_targets(FILE *f, const struct summary *s)
 {
 	size_t i, j;
@@ -364,13 +383,29 @@ static void text_targets(FILE *f, const struct summary *s)
 	for (i = 0; i < s->ntargets; i++) {
 		const struct target *t = &s->targets[i];
 
-		fprintf(f, "pid %d (%s)%s\n", t->pid, t->comm, t->exited ? ", exited" : "");
+		fprintf(f, "pid %d (%s)", t->pid, t->comm);
+		if (status_known(t) && WIFEXITED(t->exit_status))
+			fprintf(f, ", exited with status %d", WEXITSTATUS(t->exit_status));
+		else if (status_known(t) && WIFSIGNALED(t->exit_status))
+			fprintf(f, ", killed by signal %d (%s)", WTERMSIG(t->exit_status),
+				strsignal(WTERMSIG(t->exit_status)));
+		else if (t->exited)
+			fprintf(f, ", exited");
+		fputc('\n', f);
+		if (!t->nobjs)
+			fprintf(f, "  OpenSSL never loaded\n");
 		for (j = 0; j < t->nobjs; j++) {
 			const struct ssl_obj *o = &t->objs[j];
 
-			fprintf(f, "  %s%s: %s, %s, %d probes\n", o->path,
+			fprintf(f, "  %s%s: %s, %s, %d probes", o->path,
 				o->kind == OBJ_DELETED ? " (deleted)" : "", obj_kind_name(o->kind),
 				o->version ? o->version : "version unknown", o->nprobes);
+			if (o->unobserved_ns)
+				fprintf(f, "; loaded after attach, unobserved for %.0f ms after "
+					"its load", (double)o->unobserved_ns / 1e6);
+			else if (o->late)
+				fprintf(f, "; loaded after attach");
+			fputc('\n', f);
 		}
 	}
 }
@@ -541,6 +576,17 @@ static void text_orphans(FILE *f, const struct summary *s)
 	free(v);
 }
 
+/* Connections that were open at attach and have not shown their SSL object yet. */
+static void text_preattach(FILE *f, const struct summary *s)
+{
+	if (!s->pre_attach_conns)
+		return;
+	fprintf(f, "before attach  %llu connection%s opened before attach: adopted when they "
+		"next read or write (%llu still waiting)\n",
+		(unsigned long long)s->pre_attach_conns, s->pre_attach_conns == 1 ? "" : "s",
+		(unsigned long long)s->pre_attach_waiting);
+}
+
 void report_text(FILE *f, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
@@ -551,24 +597,42 @@ void report_text(FILE *f, const struct summary *s)
 	fprintf(f, "SSL objects    live %llu  created %llu  freed %llu  adopted %llu\n",
 		(unsigned long long)t->ssl_live, (unsigned long long)t->ssl_created,
 		(unsigned long long)t->ssl_freed, (unsigned long long)t->ssl_adopted);
-	fprintf(f, "OpenSSL heap   %s live in %llu blocks  allocs %llu  frees %llu  "
-		"unknown frees %llu\n", fmt_bytes(a, sizeof(a), (double)t->live_bytes),
-		(unsigned long long)t->live_blocks, (unsigned long long)t->allocs,
-		(unsigned long long)t->frees, (unsigned long long)t->unknown_frees);
-	text_cost(f, s);
-	fprintf(f, "process %s    %s  (OpenSSL holds %s of it since attach)\n",
-		s->mem_pss ? "PSS" : "RSS", fmt_bytes(a, sizeof(a), (double)s->rss_bytes),
-		fmt_bytes(b, sizeof(b), (double)t->live_bytes));
-	fprintf(f, "events         %llu received, %llu lost%s\n",
+	if (s->light) {
+		fprintf(f, "OpenSSL heap   not measured (--light probes SSL_new and SSL_free only)\n");
+		fprintf(f, "process %s    %s\n", s->mem_pss ? "PSS" : "RSS",
+			fmt_bytes(a, sizeof(a), (double)s->rss_bytes));
+	} else {
+		fprintf(f, "OpenSSL heap   %s live in %llu blocks  allocs %llu  frees %llu  "
+			"unknown frees %llu\n", fmt_bytes(a, sizeof(a), (double)t->live_bytes),
+			(unsigned long long)t->live_blocks, (unsigned long long)t->allocs,
+			(unsigned long long)t->frees, (unsigned long long)t->unknown_frees);
+		text_cost(f, s);
+		fprintf(f, "process %s    %s  (OpenSSL holds %s of it since attach)\n",
+			s->mem_pss ? "PSS" : "RSS", fmt_bytes(a, sizeof(a), (double)s->rss_bytes),
+			fmt_bytes(b, sizeof(b), (double)t->live_bytes));
+	}
+	text_preattach(f, s);
+	fprintf(f, "events         %llu received, %llu lost%s%s\n",
 		(unsigned long long)s->events_received, (unsigned long long)s->events_lost,
 		summary_complete(s) ? "" :
-		"  -- INCOMPLETE: counts are lower bounds, live figures approximate");
+		"  -- INCOMPLETE: counts are lower bounds, live figures approximate",
+		unobserved_ms(s) > 0 ? " (a library loaded after attach ran unprobed for a "
+		"moment: see above)" : "");
 	text_process(f, s);
 	text_observation(f, s);
 	text_flags(f, s);
 	text_sites(f, s);
 	text_orphans(f, s);
 	fflush(f);
+}
+
+static void json_heap_kv(struct jsonw *w, const struct summary *s, const char *k, __u64 v)
+{
+	jsonw__key(w, k);
+	if (s->light)
+		jsonw__null(w);
+	else
+		jsonw__u64(w, v);
 }
 
 static void json_targets(struct jsonw *w, const struct summary *s)
@@ -587,6 +651,17 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 		jsonw__str(w, t->comm);
 		jsonw__key(w, "exited");
 		jsonw__bool(w, t->exited);
+		/* how it ended: null when unknown (-p) or still running */
+		jsonw__key(w, "exit_status");
+		if (status_known(t) && WIFEXITED(t->exit_status))
+			jsonw__u64(w, (__u64)WEXITSTATUS(t->exit_status));
+		else
+			jsonw__null(w);
+		jsonw__key(w, "signal");
+		if (status_known(t) && WIFSIGNALED(t->exit_status))
+			jsonw__u64(w, (__u64)WTERMSIG(t->exit_status));
+		else
+			jsonw__null(w);
 		jsonw__key(w, "openssl");
 		jsonw__arr_open(w);
 		for (j = 0; j < t->nobjs; j++) {
@@ -601,6 +676,10 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 			jsonw__str(w, t->objs[j].build_id);
 			jsonw__key(w, "probes");
 			jsonw__u64(w, (__u64)t->objs[j].nprobes);
+			jsonw__key(w, "loaded_after_attach");
+			jsonw__bool(w, t->objs[j].late);
+			jsonw__key(w, "unobserved_ms");
+			jsonw__double(w, (double)t->objs[j].unobserved_ns / 1e6);
 			jsonw__obj_close(w);
 		}
 		jsonw__arr_close(w);
@@ -761,18 +840,22 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	json_owners(w, s);
 	jsonw__key(w, "heap");
 	jsonw__obj_open(w);
-	json_kv(w, "live_bytes", t->live_bytes);
-	json_kv(w, "live_blocks", t->live_blocks);
-	json_kv(w, "allocs", t->allocs);
-	json_kv(w, "frees", t->frees);
-	json_kv(w, "unknown_frees", t->unknown_frees);
-	json_kv(w, "exit_frees", t->exit_blocks);
+	/* --light measures no heap figure: null, not a zero that would read as measured */
+	json_heap_kv(w, s, "live_bytes", t->live_bytes);
+	json_heap_kv(w, s, "live_blocks", t->live_blocks);
+	json_heap_kv(w, s, "allocs", t->allocs);
+	json_heap_kv(w, s, "frees", t->frees);
+	json_heap_kv(w, s, "unknown_frees", t->unknown_frees);
+	json_heap_kv(w, s, "exit_frees", t->exit_blocks);
 	jsonw__key(w, "bytes_per_live_ssl");
-	jsonw__double(w, summary_bytes_per_ssl(s));
-	json_kv(w, "ssl_bytes", t->ssl_bytes);
-	json_kv(w, "orphan_bytes", t->orphan_bytes);
-	json_kv(w, "orphan_blocks", t->orphan_blocks);
-	json_kv(w, "peak_live_bytes", t->peak_live_bytes);
+	if (s->light)
+		jsonw__null(w);
+	else
+		jsonw__double(w, summary_bytes_per_ssl(s));
+	json_heap_kv(w, s, "ssl_bytes", t->ssl_bytes);
+	json_heap_kv(w, s, "orphan_bytes", t->orphan_bytes);
+	json_heap_kv(w, s, "orphan_blocks", t->orphan_blocks);
+	json_heap_kv(w, s, "peak_live_bytes", t->peak_live_bytes);
 	jsonw__obj_close(w);
 	json_cost(w, s);
 	jsonw__key(w, "process");
@@ -788,6 +871,9 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 		jsonw__null(w);
 	else
 		jsonw__u64(w, s->open_sockets);
+	/* established at attach / of those, still open with no SSL object seen */
+	json_kv(w, "before_attach", s->pre_attach_conns);
+	json_kv(w, "before_attach_waiting", s->pre_attach_waiting);
 	jsonw__obj_close(w);
 	jsonw__key(w, "tlsmem");
 	jsonw__obj_open(w);

@@ -27,6 +27,8 @@ struct summary {
 	__u64 rss_bytes;		/* RSS of one live target, or summed PSS of several */
 	bool mem_pss;			/* rss_bytes is a sum of PSS */
 	__u64 open_sockets;		/* TCP/TCP6 sockets of the targets; UINT64_MAX unknown */
+	__u64 pre_attach_conns;		/* established TCP connections at attach */
+	__u64 pre_attach_waiting;	/* of those, still open with no SSL object seen yet */
 	__u64 events_received;
 	__u64 events_lost;
 	__u64 probes;			/* probes attached */
