@@ -38,7 +38,7 @@ msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all test unit e2e demo bench deps clean install uninstall vmlinux-h targets fuzz
+.PHONY: all test unit e2e demo bench soak deps clean install uninstall vmlinux-h targets fuzz
 all: $(APP) targets
 
 targets: $(TARGETS)
@@ -197,6 +197,11 @@ fuzz:
 
 unit: $(UNIT_TESTS)
 	$(Q)tests/run-all.sh --unit-only $(UNIT_TESTS)
+
+# 30 minutes of churn against gt_server and nginx (SOAK_S=seconds); not part of make test
+soak: deps
+	$(Q)$(MAKE) $(APP) targets
+	$(Q)SOAK_S=$${SOAK_S:-1800} bash tests/soak.sh
 
 demo: deps
 	$(Q)$(MAKE) $(APP) targets
