@@ -690,9 +690,8 @@ static void note_late(struct session *s, struct target *t, struct ssl_obj *obj)
 
 	obj->late = true;
 	b = b ? b + 1 : obj->path;
-	if (t->child) {
-		p_debug("probed %s in PID %d, loaded after exec while the process was held", b,
-			t->pid);
+	if (s->o->cmd) {	/* the command's whole tree waits at its loads */
+		p_debug("probed %s in PID %d, loaded while the process was held", b, t->pid);
 		return;
 	}
 	if (s->o->hold_loads) {

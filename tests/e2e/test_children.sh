@@ -217,13 +217,14 @@ test_tree()
 	fi
 	port=$(awk '{ print $2; exit }' "$TMP/tree.py.out")
 	# clients that live a few milliseconds, each exec'd by a forked shell
-	run_tlsmem tree --json --sites-csv "$TMP/tree.sites.csv" -- sh -c \
+	# the JSON in a file: stdout is the command's own
+	run_tlsmem tree --json="$TMP/tree.json" --sites-csv "$TMP/tree.sites.csv" -- sh -c \
 		"for i in 1 2 3; do echo | $TLS_CLIENT --port $port --conns 2 --bytes 10; done >$TMP/tree.clients; echo | $TLS_CLIENT --port $port --conns 1 --bytes 10 >>$TMP/tree.clients"
 	check_eq tree.exit "$RC" 0
 	check_eq tree.clients_done "$(grep -c '^done [12] ok 0 failed' "$TMP/tree.clients")" 4
-	info "tree: ssl $(json_get "$OUT" ".ssl|tojson"), $(json_get "$OUT" '.targets | length') targets"
-	compare_ssl tree "$OUT" 7
-	check_eq tree.complete "$(json_get "$OUT" .complete)" true
+	info "tree: ssl $(json_get "$TMP/tree.json" ".ssl|tojson"), $(json_get "$TMP/tree.json" '.targets | length') targets"
+	compare_ssl tree "$TMP/tree.json" 7
+	check_eq tree.complete "$(json_get "$TMP/tree.json" .complete)" true
 	no_unnamed tree.no_unnamed_sites "$TMP/tree.sites.csv"
 }
 

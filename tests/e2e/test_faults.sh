@@ -52,8 +52,11 @@ start_server()
 	local name=$1
 
 	SRV_STATE=$TMP/$name.state
-	spawn "$name" bash -c 'ulimit -c 0; exec "$@"' gt_server "$GT_SERVER" --port 0 \
-		--cert "$TMP/cert.pem" --key "$TMP/key.pem" --state "$SRV_STATE"
+	# private copies of libssl and libcrypto (new inodes): the code checks
+	# (text_diff) then see tlsmem's own probes only, never those another
+	# tracer on this machine placed in the system's copies
+	spawn "$name" env LD_LIBRARY_PATH="$PRIVLIB" bash -c 'ulimit -c 0; exec "$@"' gt_server \
+		"$GT_SERVER" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --state "$SRV_STATE"
 	SRV_PID=$LAST_PID
 	wait_for_line "$TMP/$name.out" '^listening [0-9]+ pid [0-9]+$' 10 "$SRV_PID" || return 1
 	SRV_PORT=$(awk '{ print $2; exit }' "$TMP/$name.out")
@@ -888,6 +891,12 @@ learn()
 
 e2e_require
 gen_cert "$TMP" || { fail setup "openssl req failed"; e2e_finish; }
+PRIVLIB=$TMP/lib
+mkdir -p "$PRIVLIB"
+for lib in libssl.so.3 libcrypto.so.3; do
+	cp "$(ldd "$GT_SERVER" | awk -v l="$lib" '$1 == l { print $3; exit }')" "$PRIVLIB/" ||
+		{ fail setup "cannot copy $lib"; e2e_finish; }
+done
 if ! start_server main; then
 	fail setup "gt_server did not start"
 	dump "$TMP/main.err"
@@ -896,6 +905,7 @@ fi
 MAIN_PID=$SRV_PID
 MAIN_PORT=$SRV_PORT
 MAIN_STATE=$SRV_STATE
+check_eq main_private_libcrypto "$(grep -c "$PRIVLIB/libcrypto.so.3" "/proc/$MAIN_PID/maps" | awk '{ print ($1 > 0) }')" 1
 check_eq target_code_clean_at_start "$(text_diff "$MAIN_PID")" 0
 info "gt_server PID $MAIN_PID port $MAIN_PORT"
 
