@@ -136,7 +136,7 @@ else
 fi
 
 # the site table, sorted by live bytes
-if grep -Eq '[v▼]LIVE BYTES +BLOCKS +CHG/MIN +PER SSL +OLDEST +FILE:LINE +CALLER +MODULE' \
+if grep -Eq '[v▼]LIVE BYTES +BLOCKS +CHG/MIN +PER SSL +OLDEST +(ORPHANS +)?FILE:LINE +CALLER +MODULE' \
 	"$SCREEN"; then
 	pass site_table
 else
