@@ -9,7 +9,8 @@ pkgs=(clang llvm bpftrace libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev op
       pkg-config libncurses-dev libcapstone-dev make gcc jq tmux procps iproute2
       gnuplot-nox curl file util-linux nginx-light android-libboringssl-dev
       liblzma-dev xz-utils elfutils debuginfod libdebuginfod-dev binutils
-      stunnel4 postgresql apache2 python3)
+      stunnel4 postgresql apache2 python3 openjdk-17-jdk-headless libnetty-java
+      libnetty-tcnative-java libnetty-tcnative-jni)
 
 missing=()
 for p in "${pkgs[@]}"; do
