@@ -43,7 +43,7 @@ sample()
 		sites=$(($(wc -l <"$TMP/$name.sites.csv" 2>/dev/null || echo 1) - 1))
 		dt=$(awk -v a="${LAST_T[$name]}" -v b="$now" 'BEGIN { print b - a }')
 		pct=$(awk -v c0="${LAST_C[$name]}" -v c1="$cpu" -v dt="$dt" -v hz="$hz" \
-			'BEGIN { printf "%.1f", dt > 0 ? 100 * (c1 - c0) / hz / dt : 0 }')
+			'BEGIN { printf "%.1f", (dt > 0 ? 100 * (c1 - c0) / hz / dt : 0) }')
 		LAST_T[$name]=$now
 		LAST_C[$name]=$cpu
 		printf '%-6s %-6s %10s %8s %8s %10s %10s %8s\n' "$label" "$name" "${rss:-?}" \
@@ -146,7 +146,7 @@ for at in 60 600 1800; do
 		is_alive "$churn_nginx" || { fail nginx.churn "the curl loop failed"; break 2; }
 		sleep 5
 	done
-	sample "$((at / 60))min"
+	sample "${at}s"
 	[ "$at" -ge "$SOAK_S" ] && break
 done
 
