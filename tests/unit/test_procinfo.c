@@ -87,7 +87,43 @@ static void test_sockets_from_one_table(void)
 	close(l);
 }
 
+/* The established connections at attach: both ends of one, not the listener; then none. */
+static void test_established(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	__u64 *v = NULL, *w = NULL;
+	size_t base = 0, n = 0;
+	int l, c, a;
+
+	if (!ASSERT_EQ(procinfo_tcp_established(getpid(), &v, &base), 0, "before"))
+		return;
+	free(v);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (!ASSERT_TRUE(l >= 0, "socket") ||
+	    !ASSERT_EQ(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind") ||
+	    !ASSERT_EQ(listen(l, 1), 0, "listen") ||
+	    !ASSERT_EQ(getsockname(l, (struct sockaddr *)&sa, &len), 0, "getsockname"))
+		return;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_EQ(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect");
+	a = accept(l, NULL, NULL);
+	ASSERT_TRUE(a >= 0, "accept");
+	if (ASSERT_EQ(procinfo_tcp_established(getpid(), &w, &n), 0, "established")) {
+		ASSERT_EQ(n, base + 2, "both ends, not the listener");
+		for (size_t i = 1; i < n; i++)
+			ASSERT_TRUE(w[i - 1] < w[i], "sorted, once each");
+	}
+	free(w);
+	close(a);
+	close(c);
+	close(l);
+	ASSERT_EQ(procinfo_tgid(getpid()), getpid(), "a process is its own group");
+	ASSERT_EQ(procinfo_tgid(-1), -ENOENT, "no such thread");
+}
+
 static const struct test_case tests[] = {
+	TEST(test_established),
 	TEST(test_pss_within_rss),
 	TEST(test_netns_shared_with_child),
 	TEST(test_sockets_from_one_table),
