@@ -388,7 +388,7 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->tlsmem_bytes = s->tlsmem_bytes;
 	sn->bytes_per_ssl = summary_bytes_per_ssl(s);
 	if (s->model)
-		ssl_cost(s, &sn->cost);
+		summary_ssl_cost(s, &sn->cost);
 	sn->complete = summary_complete(s);
 	sn->has_growth = s->growth != NULL;
 	sn->valid = true;
