@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "csv.h"
+#include "csvcols.h"
 #include "elfobj.h"
 #include "log.h"
 #include "metrics.h"
@@ -90,13 +91,6 @@ struct session {
 	__u64 pre_open;
 	int held[OPTS_MAX_PIDS];	/* --hold-loads: targets continued lately, watched for a late stop */
 	__u64 held_until[OPTS_MAX_PIDS];
-};
-
-static const char *const csv_columns[] = {
-	"time_s", "live_ssl", "ssl_created", "ssl_freed", "live_bytes", "live_blocks",
-	"allocs_per_s", "frees_per_s", "bytes_per_live_ssl", "rss_bytes", "events_lost", "flags",
-	"events_received", "ssl_adopted", "unknown_frees", "orphan_bytes", "complete",
-	"peak_live_ssl", "peak_live_bytes", "sessions_cached",
 };
 
 static void on_signal(int sig)
@@ -1096,7 +1090,6 @@ static int open_metrics(struct session *s)
 /* Output files are opened before attaching: a bad path costs the target nothing. */
 static int open_outputs(struct session *s)
 {
-	size_t i;
 	int err = open_metrics(s);
 
 	if (err || !s->o->csv)
@@ -1109,17 +1102,14 @@ static int open_outputs(struct session *s)
 		p_err("out of memory");
 		return 1;
 	}
-	for (i = 0; i < sizeof(csv_columns) / sizeof(csv_columns[0]); i++)
-		csv_writer__field(s->csv_w, csv_columns[i]);
-	csv_writer__end_row(s->csv_w);
+	csvcols_header(s->csv_w);
 	return 0;
 }
 
 static void csv_row(struct session *s)
 {
-	struct csv_writer *w = s->csv_w;
 	struct summary sum;
-	char flags[256];
+	struct csvcols_in in = { .s = &sum };
 	double dt;
 	__u64 now = now_ns();
 
@@ -1127,28 +1117,9 @@ static void csv_row(struct session *s)
 	dt = (double)(now - s->prev_ns) / 1e9;
 	if (dt <= 0)
 		dt = 1;
-	csv_writer__double(w, sum.duration_s);
-	csv_writer__u64(w, sum.tot.ssl_live);
-	csv_writer__u64(w, sum.tot.ssl_created);
-	csv_writer__u64(w, sum.tot.ssl_freed);
-	csv_writer__u64(w, sum.tot.live_bytes);
-	csv_writer__u64(w, sum.tot.live_blocks);
-	csv_writer__double(w, (double)(sum.tot.allocs - s->prev_allocs) / dt);
-	csv_writer__double(w, (double)(sum.tot.frees - s->prev_frees) / dt);
-	csv_writer__double(w, summary_bytes_per_ssl(&sum));
-	csv_writer__u64(w, sum.rss_bytes);
-	csv_writer__u64(w, sum.events_lost);
-	flags_field(&sum, flags, sizeof(flags));
-	csv_writer__field(w, flags);
-	csv_writer__u64(w, sum.events_received);
-	csv_writer__u64(w, sum.tot.ssl_adopted);
-	csv_writer__u64(w, sum.tot.unknown_frees);
-	csv_writer__u64(w, sum.tot.orphan_bytes);
-	csv_writer__u64(w, summary_complete(&sum));
-	csv_writer__u64(w, sum.tot.peak_ssl_live);
-	csv_writer__u64(w, sum.tot.peak_live_bytes);
-	csv_writer__u64(w, sum.tot.sess_cached);
-	if (csv_writer__end_row(w) == -EIO && !s->csv_failed) {
+	in.allocs_per_s = (double)(sum.tot.allocs - s->prev_allocs) / dt;
+	in.frees_per_s = (double)(sum.tot.frees - s->prev_frees) / dt;
+	if (csvcols_row(s->csv_w, &in) == -EIO && !s->csv_failed) {
 		p_err("failed to write the CSV file %s: %s; the other outputs go on (exit "
 		      "status 1)", s->o->csv, strerror(errno ? errno : EIO));
 		s->csv_failed = true;

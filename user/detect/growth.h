@@ -71,6 +71,7 @@ struct growth_sample {
 	bool final;			/* the last sample: every detector runs on all the data */
 };
 
+/* A new kind gets its words in user/output/flags.c. */
 enum growth_kind {
 	GROWTH_LEAK_PER_CONN = 1,
 	GROWTH_GROWTH,

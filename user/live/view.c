@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "flags.h"
 #include "growth.h"
 #include "history.h"
 #include "model.h"
@@ -201,32 +202,34 @@ static void flag_text(struct view *v, const struct summary *s, const struct grow
 
 	if (f->lifecycle && f->kind == GROWTH_LEAK_PER_CONN) {
 		site_label(v, s, f->site, site, sizeof(site));
-		snprintf(buf, cap, "LEAK %s: %llu of %llu freed %s left a %s block", site,
-			 (unsigned long long)f->left, (unsigned long long)f->freed,
+		snprintf(buf, cap, "%s %s: %llu of %llu freed %s left a %s block",
+			 flags_word(f->kind), site, (unsigned long long)f->left, (unsigned long long)f->freed,
 			 f->owner_kind ? "sessions" : "SSL", fmt_bytes(a, sizeof(a), f->bytes_per_block));
 	} else if (f->kind == GROWTH_SESSION_LEAK) {
-		snprintf(buf, cap, "SESSION LEAK %llu of %llu freed SSL left a session nobody frees",
-			 (unsigned long long)f->left, (unsigned long long)f->freed);
+		snprintf(buf, cap, "%s %llu of %llu freed SSL left a session nobody frees",
+			 flags_word(f->kind), (unsigned long long)f->left, (unsigned long long)f->freed);
 	} else if (f->lifecycle && f->kind == GROWTH_CACHE) {
-		snprintf(buf, cap, "CACHE session cache holds %llu sessions, %s (bounded)",
-			 (unsigned long long)f->held, fmt_bytes(a, sizeof(a), (double)f->held_bytes));
+		snprintf(buf, cap, "%s session cache holds %llu sessions, %s (bounded)",
+			 flags_word(f->kind), (unsigned long long)f->held,
+			 fmt_bytes(a, sizeof(a), (double)f->held_bytes));
 	} else switch (f->kind) {
 	case GROWTH_LEAK_PER_CONN:
 	case GROWTH_CACHE:
 		site_label(v, s, f->site, site, sizeof(site));
 		snprintf(buf, cap, "%s %s: %.2f blocks/conn x %s, +%s/h",
-			 f->kind == GROWTH_CACHE ? "CACHE" : "LEAK", site, f->blocks_per_conn,
+			 flags_word(f->kind), site, f->blocks_per_conn,
 			 fmt_bytes(a, sizeof(a), f->bytes_per_block),
 			 fmt_bytes(b, sizeof(b), f->bytes_per_hour));
 		break;
 	case GROWTH_GROWTH:
 		site_label(v, s, f->top_sites[0], site, sizeof(site));
-		snprintf(buf, cap, "GROWTH +%s/h with %.0f live SSL, most from %s",
-			 fmt_bytes(a, sizeof(a), f->bytes_per_hour), f->ssl_live, site);
+		snprintf(buf, cap, "%s +%s/h with %.0f live SSL, most from %s",
+			 flags_word(f->kind), fmt_bytes(a, sizeof(a), f->bytes_per_hour), f->ssl_live,
+			 site);
 		break;
 	case GROWTH_SSL_OUTLIVES_SOCKET:
-		snprintf(buf, cap, "SSL>SOCKETS %.0f live SSL objects for %.0f open sockets",
-			 f->ssl_live, f->sockets);
+		snprintf(buf, cap, "%s %.0f live SSL objects for %.0f open sockets",
+			 flags_word(f->kind), f->ssl_live, f->sockets);
 		break;
 	default:
 		snprintf(buf, cap, "FLAG %d", (int)f->kind);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "csv.h"
+#include "flags.h"
 #include "growth.h"
 #include "model.h"
 #include "report.h"
@@ -221,9 +222,6 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 /* One sample per flag kind, so that an alert on "> 0" has a series to watch. */
 static int put_flags(FILE *f, const struct summary *s, const struct who *w)
 {
-	static const enum growth_kind kinds[] = { GROWTH_LEAK_PER_CONN, GROWTH_GROWTH,
-						  GROWTH_SSL_OUTLIVES_SOCKET, GROWTH_CACHE,
-						  GROWTH_SESSION_LEAK };
 	struct growth_flag *v = NULL;
 	size_t n = s->growth ? growth__flags(s->growth, NULL, 0) : 0, i, k;
 
@@ -235,13 +233,13 @@ static int put_flags(FILE *f, const struct summary *s, const struct who *w)
 	}
 	put_family(f, "tlsmem_flags_active", "gauge",
 		   "Growth and leak flags active now, by kind (see the JSON report).");
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (k = 0; k < flags_nkinds; k++) {
 		__u64 active = 0;
 
 		for (i = 0; i < n; i++)
-			active += v[i].active && v[i].kind == kinds[k];
+			active += v[i].active && v[i].kind == flags_kinds[k].kind;
 		open_sample(f, "tlsmem_flags_active", w);
-		put_label(f, "kind", flag_kind_name(kinds[k]));
+		put_label(f, "kind", flags_kinds[k].name);
 		fprintf(f, "} %llu\n", (unsigned long long)active);
 	}
 	free(v);

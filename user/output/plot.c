@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "compare.h"
+#include "csvcols.h"
 #include "log.h"
 #include "plot.h"
 
@@ -24,9 +25,9 @@
 enum plot_col { C_TIME, C_BYTES, C_RSS, C_SSL, C_FLAGS, C__COUNT };
 
 /* The columns read, by header name; all but flags are required. */
-static const char *const col_names[C__COUNT] = {
-	[C_TIME] = "time_s", [C_BYTES] = "live_bytes", [C_RSS] = "rss_bytes",
-	[C_SSL] = "live_ssl", [C_FLAGS] = "flags",
+static const enum csvcol_id cols[C__COUNT] = {
+	[C_TIME] = CSVCOL_TIME_S, [C_BYTES] = CSVCOL_LIVE_BYTES, [C_RSS] = CSVCOL_RSS_BYTES,
+	[C_SSL] = CSVCOL_LIVE_SSL, [C_FLAGS] = CSVCOL_FLAGS,
 };
 
 enum out_kind { OUT_PNG, OUT_SVG, OUT_TEXT };
@@ -259,11 +260,11 @@ static int find_columns(const struct series *s, const struct rec *r, long *idx)
 	for (c = 0; c < C__COUNT; c++) {
 		idx[c] = -1;
 		for (i = 0; i < r->nf && idx[c] < 0; i++)
-			if (!strcmp(rec_get(r, i), col_names[c]))
+			if (!strcmp(rec_get(r, i), csvcols[cols[c]].name))
 				idx[c] = (long)i;
 		if (idx[c] < 0 && c != C_FLAGS)
 			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
-				 "%s%s", missing[0] ? ", " : "", col_names[c]);
+				 "%s%s", missing[0] ? ", " : "", csvcols[cols[c]].name);
 	}
 	if (!missing[0])
 		return 0;

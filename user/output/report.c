@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "csv.h"
+#include "flags.h"
 #include "growth.h"
 #include "history.h"
 #include "jsonw.h"
@@ -14,24 +15,6 @@
 #include "target.h"
 #include "units.h"
 #include "report.h"
-
-const char *flag_kind_name(int kind)
-{
-	switch (kind) {
-	case GROWTH_LEAK_PER_CONN:
-		return "leak-per-connection";
-	case GROWTH_GROWTH:
-		return "growth";
-	case GROWTH_SSL_OUTLIVES_SOCKET:
-		return "ssl-outlives-socket";
-	case GROWTH_CACHE:
-		return "cache";
-	case GROWTH_SESSION_LEAK:
-		return "session-leak";
-	default:
-		return "unknown";
-	}
-}
 
 /* "file:line caller (module)" of a site id into buf. */
 static void site_label(const struct summary *s, __u32 id, char *buf, size_t cap)
@@ -126,56 +109,20 @@ void flag_message(const struct summary *s, const struct growth_flag *f, char *bu
 	}
 }
 
-/* The flags, caller frees; *n their count. */
-static struct growth_flag *get_flags(const struct summary *s, size_t *n)
-{
-	struct growth_flag *v;
-
-	*n = s->growth ? growth__flags(s->growth, NULL, 0) : 0;
-	if (!*n)
-		return NULL;
-	v = calloc(*n, sizeof(*v));
-	if (!v) {
-		*n = 0;
-		return NULL;
-	}
-	growth__flags(s->growth, v, *n);
-	return v;
-}
-
-void flags_field(const struct summary *s, char *buf, size_t cap)
-{
-	struct growth_flag *v;
-	size_t n, i, len = 0;
-
-	buf[0] = '\0';
-	v = get_flags(s, &n);
-	for (i = 0; i < n && len + 1 < cap; i++) {
-		int w;
-
-		if (!v[i].active)
-			continue;
-		w = snprintf(buf + len, cap - len, "%s%s", len ? ";" : "",
-			     flag_kind_name(v[i].kind));
-		len += w > 0 ? (size_t)w : 0;
-	}
-	free(v);
-}
-
 static void text_flags(FILE *f, const struct summary *s)
 {
 	struct growth_flag *v;
 	char msg[1024];
 	size_t n, i;
 
-	v = get_flags(s, &n);
+	v = summary_flags(s, &n);
 	if (!n) {
 		fprintf(f, "flags          none\n");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		flag_message(s, &v[i], msg, sizeof(msg));
-		fprintf(f, "FLAG %-20s %s\n", flag_kind_name(v[i].kind), msg);
+		fprintf(f, "FLAG %-20s %s\n", flags_name(v[i].kind), msg);
 	}
 	free(v);
 }
@@ -753,7 +700,7 @@ static void json_flag(struct jsonw *w, const struct summary *s, const struct gro
 	flag_message(s, f, msg, sizeof(msg));
 	jsonw__obj_open(w);
 	jsonw__key(w, "kind");
-	jsonw__str(w, flag_kind_name(f->kind));
+	jsonw__str(w, flags_name(f->kind));
 	jsonw__key(w, "active");
 	jsonw__bool(w, f->active);
 	jsonw__key(w, "message");
@@ -800,7 +747,7 @@ static void json_flags(struct jsonw *w, const struct summary *s)
 	struct growth_flag *v;
 	size_t n, i;
 
-	v = get_flags(s, &n);
+	v = summary_flags(s, &n);
 	jsonw__key(w, "flags");
 	jsonw__arr_open(w);
 	for (i = 0; i < n; i++)

@@ -16,12 +16,8 @@ struct growth_flag;
 
 /* The end-of-run text report. */
 void report_text(FILE *f, const struct summary *s);
-/* "leak-per-connection", "growth", "ssl-outlives-socket", "cache", "session-leak". */
-const char *flag_kind_name(int kind);
 /* One sentence saying what the flag found, with the site's names and figures. */
 void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap);
-/* The kinds of the active flags joined by ';' (the CSV flags column); "" when none. */
-void flags_field(const struct summary *s, char *buf, size_t cap);
 /* The site table as CSV with a header row; 0 or -EIO. */
 int report_sites_csv(FILE *f, const struct summary *s);
 /* 0 or -EIO. */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "growth.h"
 #include "history.h"
 #include "target.h"
 #include "summary.h"
@@ -181,6 +182,22 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 	if (*slope > 0)
 		*share = summary_bytes_per_ssl(s) / *slope;
 	return len;
+}
+
+struct growth_flag *summary_flags(const struct summary *s, size_t *n)
+{
+	struct growth_flag *v;
+
+	*n = s->growth ? growth__flags(s->growth, NULL, 0) : 0;
+	if (!*n)
+		return NULL;
+	v = calloc(*n, sizeof(*v));
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	growth__flags(s->growth, v, *n);
+	return v;
 }
 
 static int cmp_rows(const void *a, const void *b)

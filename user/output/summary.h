@@ -99,6 +99,11 @@ struct site_fig *summary_sites_sorted(const struct summary *s, size_t *n);
 /* OpenSSL bytes per live SSL object created since attach; 0 when none. */
 double summary_bytes_per_ssl(const struct summary *s);
 
+struct growth_flag;
+
+/* The growth flags, raised and cleared; caller frees; NULL + *n 0 when none or no memory. */
+struct growth_flag *summary_flags(const struct summary *s, size_t *n);
+
 /* Milliseconds a late-loaded object ran unprobed, summed over the targets' objects. */
 double summary_unobserved_ms(const struct summary *s);
 
