@@ -26,6 +26,7 @@
 #include "elfobj.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_srv.h"
 #include "model.h"
 #include "opts.h"
 #include "probe.h"

@@ -29,6 +29,7 @@
 #include "symcache.h"
 #include "target.h"
 #include "metrics.h"
+#include "metrics_srv.h"
 #include "test.h"
 
 /* ---- a strict parser of the text exposition format, version 0.0.4 ---- */
