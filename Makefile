@@ -22,7 +22,8 @@ LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -le
 
 # Sources that use libbpf or curses; every other user/ source is pure or
 # plain-libc and is linked into the unit tests.
-SYS_SRCS   := user/main.c user/attach/probe.c user/attach/reader.c user/session.c user/live/tui.c
+SYS_SRCS   := user/main.c user/attach/probe.c user/attach/wraps.c user/attach/umulti.c \
+	      user/attach/reader.c user/session.c user/live/tui.c
 USER_SRCS  := $(wildcard user/*.c $(addsuffix /*.c,$(addprefix user/,$(STAGES))))
 USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 UNIT_SRCS  := $(filter-out $(SYS_SRCS),$(USER_SRCS))
@@ -55,8 +56,8 @@ $(OUTPUT)/$(APP).skel.h: $(OUTPUT)/$(APP).bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# the only includer of the skeleton
-$(OUTPUT)/user/attach/probe.o: $(OUTPUT)/$(APP).skel.h
+# the only includers of the skeleton
+$(OUTPUT)/user/attach/probe.o $(OUTPUT)/user/attach/wraps.o: $(OUTPUT)/$(APP).skel.h
 
 $(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)

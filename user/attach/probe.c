@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -17,69 +15,11 @@
 #include "elfobj.h"
 #include "log.h"
 #include "place.h"
-#include "procmaps.h"
+#include "umulti.h"
 #include "tlsmem.h"
 #include "target.h"
 #include "probe.h"
-
-/* uprobe_multi links (Linux >= 6.6): one per program and object, detached in one go */
-#define TLSMEM_TRACE_UPROBE_MULTI	48
-#define TLSMEM_F_UPROBE_MULTI_RETURN	1
-#define TLSMEM_BPF_LINK_CREATE		28
-
-struct probe {
-	struct tlsmem_bpf *skel;
-	struct bpf_link **links;	/* perf-event uprobes, when multi links are missing */
-	size_t nlinks, cap;
-	int *fds;			/* uprobe_multi link fds */
-	size_t nfds, fds_cap;
-	int nprobes;
-	bool multi;
-	bool entry_only;		/* no placement: probe every function at its entry */
-	bool light;			/* SSL_new and SSL_free only */
-	bool follow;			/* probes for every process, filtered by pid in BPF */
-	int verbose;
-	/* files probed for every process (follow): each is probed once */
-	struct pfile *files;
-	size_t nfiles, files_cap;
-	struct bpf_link *tp_links[3];	/* fork, exec, exit */
-	/* wrap slots whose process has not mapped the object yet */
-	struct pending_wrap *pend;
-	size_t npend, pend_cap;
-	__u32 next_slot;
-};
-
-/* Where an unprobed wrapper's call into the inner function returns, by file offset. */
-struct pending_wrap {
-	__u32 slot;
-	int pid;
-	__u64 dev, inode;
-	__u64 off;			/* file offset of the return point */
-	__u64 depth;
-};
-
-/* A file probed for every process that maps it, and its wrapper slot. */
-struct pfile {
-	__u64 dev, inode;
-	bool has_wrap;
-	struct pending_wrap wrap;	/* pid unset: the template for each process */
-};
-
-/* The head of union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link. */
-struct multi_attr {
-	__u32 prog_fd;
-	__u32 target_fd;
-	__u32 attach_type;
-	__u32 flags;
-	__u64 path;
-	__u64 offsets;
-	__u64 ref_ctr_offsets;
-	__u64 cookies;
-	__u32 cnt;
-	__u32 multi_flags;
-	__u32 pid;
-	__u8 zero[68];			/* the rest of bpf_attr must be zero */
-};
+#include "probe_int.h"
 
 /* Which program goes where; getters because the skeleton exists only once loaded. */
 enum prog_id {
@@ -100,14 +40,24 @@ struct probe_spec {
 	unsigned int nargs;		/* argument registers the entry program reads */
 };
 
+/* Entries of specs[] named in the code: the wrappers that may go unprobed. */
+enum spec_id {
+	SPEC_CRYPTO_MALLOC,
+	SPEC_CRYPTO_ZALLOC,
+	SPEC_CRYPTO_REALLOC,
+	SPEC_CRYPTO_CLEAR_REALLOC,
+	SPEC_CRYPTO_FREE,
+	SPEC_CRYPTO_CLEAR_FREE,
+};
+
 static const struct probe_spec specs[] = {
-	{ "CRYPTO_malloc",        P_MALLOC,        P_ALLOC_EXIT,      3 },
-	{ "CRYPTO_zalloc",        P_ZALLOC,        P_ALLOC_EXIT,      3 },
-	{ "CRYPTO_realloc",       P_REALLOC,       P_ALLOC_EXIT,      4 },
-	{ "CRYPTO_clear_realloc", P_CLEAR_REALLOC, P_ALLOC_EXIT,      5 },
+	[SPEC_CRYPTO_MALLOC] = { "CRYPTO_malloc", P_MALLOC, P_ALLOC_EXIT, 3 },
+	[SPEC_CRYPTO_ZALLOC] = { "CRYPTO_zalloc", P_ZALLOC, P_ALLOC_EXIT, 3 },
+	[SPEC_CRYPTO_REALLOC] = { "CRYPTO_realloc", P_REALLOC, P_ALLOC_EXIT, 4 },
+	[SPEC_CRYPTO_CLEAR_REALLOC] = { "CRYPTO_clear_realloc", P_CLEAR_REALLOC, P_ALLOC_EXIT, 5 },
 	/* CRYPTO_free calls nothing we probe: no return probe needed */
-	{ "CRYPTO_free",          P_FREE,          P_NONE,            1 },
-	{ "CRYPTO_clear_free",    P_CLEAR_FREE,    P_CLEAR_FREE_EXIT, 1 },
+	[SPEC_CRYPTO_FREE] = { "CRYPTO_free", P_FREE, P_NONE, 1 },
+	[SPEC_CRYPTO_CLEAR_FREE] = { "CRYPTO_clear_free", P_CLEAR_FREE, P_CLEAR_FREE_EXIT, 1 },
 	{ "SSL_new",              P_SSL_NEW,       P_SSL_EXIT,        0 },
 	{ "SSL_free",             P_SSL_FREE,      P_SSL_EXIT,        1 },
 	{ "SSL_do_handshake",     P_SSL_CALL,      P_SSL_EXIT,        1 },
@@ -131,11 +81,6 @@ static const struct probe_spec specs[] = {
 	{ "OPENSSL_realloc",      P_OSSL_REALLOC,  P_ALLOC_EXIT,      2 },
 	{ "OPENSSL_free",         P_FREE,          P_NONE,            1 },
 };
-
-#define SPEC_CRYPTO_MALLOC	0	/* indexes in specs[] */
-#define SPEC_CRYPTO_ZALLOC	1
-#define SPEC_CRYPTO_FREE	4
-#define SPEC_CRYPTO_CLEAR_FREE	5
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -221,7 +166,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 		bpf_object__for_each_program(prog, p->skel->obj)
 			if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
 				bpf_program__set_expected_attach_type(prog,
-								      TLSMEM_TRACE_UPROBE_MULTI);
+								      UMULTI_ATTACH_TYPE);
 	p->multi = multi;
 	return tlsmem_bpf__load(p->skel);
 }
@@ -340,21 +285,11 @@ static int keep_fd(struct probe *p, int fd)
 static int attach_multi(struct probe *p, int pid, const char *path, const char *shown,
 			enum prog_id id, bool ret, const __u64 *offs, const __u64 *cookies, __u32 n)
 {
-	struct multi_attr a;
 	int fd, err;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_fd = (__u32)bpf_program__fd(prog_of(p, id));
-	a.attach_type = TLSMEM_TRACE_UPROBE_MULTI;
-	a.path = (__u64)(unsigned long)path;
-	a.offsets = (__u64)(unsigned long)offs;
-	a.cookies = (__u64)(unsigned long)cookies;
-	a.cnt = n;
-	a.multi_flags = ret ? TLSMEM_F_UPROBE_MULTI_RETURN : 0;
-	a.pid = pid > 0 ? (__u32)pid : 0;	/* 0: every process */
-	fd = (int)syscall(__NR_bpf, TLSMEM_BPF_LINK_CREATE, &a, sizeof(a));
+	fd = umulti_link_create(bpf_program__fd(prog_of(p, id)), pid, path, offs, cookies, n, ret);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		p_err("failed to attach %u %s in %s (pid %d): %s", n,
 		      ret ? "uretprobes" : "uprobes", shown, pid, strerror(-err));
 		return err;
@@ -451,196 +386,12 @@ static bool find_site(struct probe *p, struct ssl_obj *obj, const struct probe_s
 	return true;
 }
 
-/* --- unprobed wrappers --- */
-
-struct wrap_ctx {
-	const struct elf_obj *elf;
-	const char *inner;
-	__u64 inner_vaddr;
-};
-
-/* What a branch out of a wrapper reaches: the inner function, a harmless callee, or else. */
-static enum wrap_role wrap_role_of(void *ctx, __u64 target)
-{
-	const struct wrap_ctx *c = ctx;
-	const char *name;
-	__u64 off, delta;
-
-	if (target == c->inner_vaddr)
-		return WRAP_INNER;
-	name = elf_obj__stub_symbol(c->elf, target);
-	if (!name && !elf_obj__off_of_vaddr(c->elf, target, &off)) {
-		name = elf_obj__symbolize(c->elf, off, &delta);
-		if (delta)
-			name = NULL;
-	}
-	if (!name)
-		return WRAP_OTHER;
-	if (!strcmp(name, c->inner))
-		return WRAP_INNER;
-	if (!strcmp(name, "memset") || !strcmp(name, "OPENSSL_cleanse"))
-		return WRAP_HARMLESS;
-	return WRAP_OTHER;
-}
-
-static int add_pending(struct probe *p, const struct pending_wrap *w)
-{
-	if (p->npend == p->pend_cap) {
-		size_t cap = p->pend_cap ? p->pend_cap * 2 : 16;
-		struct pending_wrap *v = realloc(p->pend, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->pend = v;
-		p->pend_cap = cap;
-	}
-	p->pend[p->npend++] = *w;
-	return 0;
-}
-
-/*
- * Whether the wrapper specs[wrapper] of obj may go unprobed, its allocations
- * or frees seen at specs[inner] (see place_wrapper). *cookie is set for the
- * inner function's probes when an allocation's caller must be found on the
- * wrapper's frame, which the return program does.
- */
+/* See probe_wrap_elide: specs[wrapper] seen at specs[inner]. */
 static bool elide(struct probe *p, int pid, const struct ssl_obj *obj, size_t wrapper,
 		  size_t inner, __u64 *cookie)
 {
-	struct wrap_ctx c = { .elf = obj->elf, .inner = specs[inner].sym };
-	struct pending_wrap pw = { .pid = pid, .dev = obj->dev, .inode = obj->inode };
-	struct wrap_info w;
-	const __u8 *code;
-	__u64 off, vaddr, inner_off;
-	size_t len;
-
-	if (elf_obj__func_code(obj->elf, specs[wrapper].sym, &off, &code, &len) ||
-	    elf_obj__vaddr_of_off(obj->elf, off, &vaddr) ||
-	    elf_obj__func_off(obj->elf, specs[inner].sym, &inner_off) ||
-	    elf_obj__vaddr_of_off(obj->elf, inner_off, &c.inner_vaddr) ||
-	    place_wrapper(code, len, vaddr, wrap_role_of, &c, &w))
-		return false;
-	if (specs[wrapper].exit != P_ALLOC_EXIT)
-		return true;		/* a free: no caller to find */
-	if (w.depth < 0)
-		return false;		/* the allocation's caller could not be found */
-	if (!w.ret_off)
-		return true;		/* a tail call: the inner function sees the caller */
-	if (p->next_slot >= TLSMEM_WRAP_SLOTS)
-		return false;
-	pw.slot = p->next_slot;
-	pw.off = off + w.ret_off;
-	pw.depth = (__u64)w.depth;
-	if (add_pending(p, &pw))
-		return false;
-	p->next_slot++;
-	p->skel->bss->wrap_nslots = p->next_slot;
-	*cookie = pw.slot + 1;
-	return true;
-}
-
-/* 1 when slot w is resolved or can never be, 0 when its object is not mapped yet. */
-static int resolve_wrap(struct probe *p, const struct pending_wrap *w)
-{
-	struct { __u64 ret, depth; } v = { .depth = w->depth };
-	struct { __u32 pid, slot; } k = { .pid = (__u32)w->pid, .slot = w->slot };
-	struct map_list ml = { 0 };
-	size_t i;
-	int err;
-
-	err = procmaps_read(w->pid, &ml);
-	if (err)
-		return 1;		/* gone */
-	for (i = 0; i < ml.n && !v.ret; i++) {
-		const struct map_entry *e = &ml.v[i];
-
-		if (e->x && e->inode == w->inode &&
-		    (__u64)makedev(e->dev_major, e->dev_minor) == w->dev &&
-		    w->off >= e->pgoff && w->off - e->pgoff < e->end - e->start)
-			v.ret = e->start + (w->off - e->pgoff);
-	}
-	map_list__free(&ml);
-	if (!v.ret)
-		return 0;
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.wraps), &k, &v, BPF_ANY))
-		p_warn("cannot set a wrapper slot: %s", strerror(errno));
-	return 1;
-}
-
-void probe__resolve_wraps(struct probe *p)
-{
-	size_t i = 0;
-
-	while (p && i < p->npend) {
-		if (resolve_wrap(p, &p->pend[i]))
-			p->pend[i] = p->pend[--p->npend];
-		else
-			i++;
-	}
-}
-
-static struct pfile *pfile_find(struct probe *p, __u64 dev, __u64 inode)
-{
-	size_t i;
-
-	for (i = 0; i < p->nfiles; i++)
-		if (p->files[i].dev == dev && p->files[i].inode == inode)
-			return &p->files[i];
-	return NULL;
-}
-
-static struct pfile *pfile_add(struct probe *p, __u64 dev, __u64 inode)
-{
-	struct pfile *f;
-
-	if (p->nfiles == p->files_cap) {
-		size_t cap = p->files_cap ? p->files_cap * 2 : 8;
-
-		f = realloc(p->files, cap * sizeof(*f));
-		if (!f)
-			return NULL;
-		p->files = f;
-		p->files_cap = cap;
-	}
-	f = &p->files[p->nfiles++];
-	memset(f, 0, sizeof(*f));
-	f->dev = dev;
-	f->inode = inode;
-	return f;
-}
-
-/*
- * Follow mode: obj's file is probed already, for every process; pid only
- * needs its own wrapper return point.
- */
-static int attach_known(struct probe *p, int pid, struct ssl_obj *obj, const struct pfile *f)
-{
-	struct pending_wrap w = f->wrap;
-	int err = 0;
-
-	obj->attached = true;
-	if (f->has_wrap) {
-		w.pid = pid;
-		err = add_pending(p, &w);
-		probe__resolve_wraps(p);
-	}
-	return err;
-}
-
-/* Follow mode: remembers obj's file as probed, with its wrapper slot if any. */
-static int remember_file(struct probe *p, const struct ssl_obj *obj, __u64 wrap_cookie)
-{
-	struct pfile *f = pfile_add(p, obj->dev, obj->inode);
-	size_t i;
-
-	if (!f)
-		return -ENOMEM;
-	for (i = 0; wrap_cookie && i < p->npend; i++)
-		if (p->pend[i].slot == wrap_cookie - 1) {
-			f->wrap = p->pend[i];
-			f->has_wrap = true;
-		}
-	return 0;
+	return probe_wrap_elide(p, pid, obj, specs[wrapper].sym, specs[inner].sym,
+				specs[wrapper].exit == P_ALLOC_EXIT, cookie);
 }
 
 int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
@@ -653,9 +404,9 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	int pass, err, apid = p->follow ? -1 : pid;
 	size_t i;
 
-	known = p->follow ? pfile_find(p, obj->dev, obj->inode) : NULL;
+	known = p->follow ? probe_file_find(p, obj->dev, obj->inode) : NULL;
 	if (known)
-		return attach_known(p, pid, obj, known);
+		return probe_file_attach_known(p, pid, obj, known);
 
 	for (i = 0; i < NSPECS; i++)
 		has[i] = (!p->light || specs[i].enter == P_SSL_NEW || specs[i].enter == P_SSL_FREE) &&
@@ -690,7 +441,7 @@ int probe__attach_obj(struct probe *p, int pid, struct ssl_obj *obj)
 	 */
 	if (has[SPEC_CRYPTO_FREE] && elf_obj__func_off(obj->elf, "OPENSSL_free", &dummy) == 0)
 		nested_free = true;
-	if (p->follow && remember_file(p, obj, cookie[SPEC_CRYPTO_MALLOC]))
+	if (p->follow && probe_file_remember(p, obj, cookie[SPEC_CRYPTO_MALLOC]))
 		return -ENOMEM;
 	if (p->multi) {
 		err = attach_obj_multi(p, apid, obj, off, cookie, has, nested_free);
@@ -732,9 +483,9 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
 		/* one probe per loader file, for every process */
 		if (stat(path, &st))
 			return -errno;
-		if (pfile_find(p, st.st_dev, st.st_ino))
+		if (probe_file_find(p, st.st_dev, st.st_ino))
 			return 0;
-		if (!pfile_add(p, st.st_dev, st.st_ino))
+		if (!probe_file_add(p, st.st_dev, st.st_ino))
 			return -ENOMEM;
 		pid = -1;
 	}
