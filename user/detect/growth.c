@@ -9,8 +9,10 @@
  * whatever the window. Pure C; no I/O, no clock, no globals.
  *
  * The method (lifecycle verdicts through sprt.h, fits for what has no
- * owner) is described in docs/detection.md; each detector below says which
- * part it implements.
+ * owner) is described in docs/detection.md; each detector says which part it
+ * implements. The growth fit is here; leak-per-connection and cache by fit
+ * are in growth_leak.c, lifecycles and ssl-outlives-socket in growth_life.c,
+ * sharing the state through growth_int.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,20 +22,12 @@
 #include <linux/types.h>
 #include "growth.h"
 #include "sprt.h"
+#include "growth_int.h"
 
 #define DEF_WINDOW_S		300.0
 #define DEF_MIN_CONNS		200
 #define DEF_MIN_SAMPLES		10
 #define MIN_SAMPLES_FLOOR	4	/* a fit with 3 coefficients needs one more */
-
-#define LEAK_K_MIN		0.02	/* blocks per connection */
-#define LEAK_MIN_BLOCKS		8.0	/* growth the fit must account for in the window */
-#define LEAK_R2_MIN		0.95
-#define LEAK_PARTIAL_MIN	0.8	/* share of what ssl_live leaves that ssl_freed explains */
-#define LEAK_VS_TIME		0.8	/* our residual at most this share of time's */
-#define LEAK_QUARTER_RAISE	0.5	/* each quarter over the previous, share of k * freed */
-#define LEAK_QUARTER_KEEP	0.25	/* last quarter over the first, likewise */
-#define LEAK_T_MIN		10.0	/* t-statistic of k, corrected for autocorrelation */
 
 #define GROWTH_T_RAISE		6.0
 #define GROWTH_T_KEEP		3.0
@@ -47,97 +41,6 @@
 #define GROWTH_FAST		4.0	/* ... and the growth >= this many floors */
 #define CONTRIB_T_MIN		3.0
 #define CONTRIB_MIN_PER_H	1024.0	/* bytes per hour below which a site is not a contributor */
-
-#define SOCK_FACTOR		2
-#define SOCK_SLACK		16
-#define SOCK_HOLD_S		30.0
-
-#define COLLINEAR		1e-9	/* 1 - r^2 of two regressors below this: one regressor */
-#define NO_FLAG			UINT32_MAX
-#define MS_PER_H		3.6e6
-
-struct ent {
-	__u32 blocks;			/* saturated at UINT32_MAX */
-	__s32 dbytes;			/* live bytes - the site's base, clamped */
-};
-
-struct row {
-	__s64 t_ms;			/* since the first sample */
-	__s64 ssl_live;
-	__s64 freed;			/* ssl_freed - the first sample's */
-	__u64 live_bytes;
-	__u32 n;			/* sites in e[]; a site id >= n had nothing live then */
-	__u32 cap;
-	struct ent *e;
-};
-
-/* Over the rows in the window: a = ssl_live, b = freed, t = t_ms. */
-struct gsums {
-	__int128 a, b, t, aa, bb, tt, ab, at, bt;
-};
-
-/* Over the rows in the window: y = the site's blocks, z = its bytes - base. */
-struct ssums {
-	__int128 y, yy, ya, yb, yt;
-	__int128 z, zz, za, zb, zt;
-};
-
-struct site {
-	struct ssums s;
-	__u64 base;			/* bytes offset of its history */
-	__u64 bytes, blocks;		/* at the latest sample */
-	__u64 ref_bytes, ref_blocks;	/* at the baseline */
-	__u32 flag;			/* its leak or cache flag, or NO_FLAG */
-	__u32 pass;			/* consecutive samples passing the leak test */
-	__u8 cache;
-	__u8 owned;			/* most of its blocks have owners: judged by lifecycles */
-	struct sprt_hist hist[MODEL_OWNER_KINDS];
-};
-
-struct growth {
-	__s64 window_ms, spacing_ms;
-	__u64 min_conns;
-	__u32 min_samples;
-	bool started, baseline_set;
-	double t0, last_t;
-	__u64 freed0;
-	__u64 ssl_live;			/* at the latest sample */
-	struct row rows[GROWTH_HIST_MAX];
-	__u32 head, nrows;
-	struct ent *spare;		/* the buffer of the last row that left */
-	__u32 spare_cap;
-	struct gsums gs;
-	double resid[GROWTH_HIST_MAX];	/* scratch: residuals or series of the fit under test */
-	double xs[GROWTH_HIST_MAX];	/* scratch: its regressor */
-	struct site *sites;
-	__u32 nsites, sites_cap;
-	struct growth_flag *flags;
-	size_t nflags, flags_cap;
-	__u32 *expl;			/* sites an active leak or cache flag explains */
-	size_t nexpl;			/* holds flags_cap ids */
-	__u32 growth_flag, sock_flag, sess_flag, cache_flag;
-	struct sprt_hist sess_hist;
-	__u32 growth_pass;		/* consecutive samples passing the growth test */
-	double growth_pass_s;		/* since when */
-	bool sock_run;
-	double sock_since;
-};
-
-/* Centered figures of the window shared by every fit. */
-struct win {
-	double n;
-	double aa, bb, tt, ab, at, bt;
-	double freed;			/* SSL objects freed across the window */
-	double span_ms;
-};
-
-/* Least squares of y on (u, v); v is the regressor under test. */
-struct fit {
-	double cu, cv;
-	double sse;
-	double se_v;			/* standard error of cv; 0 when not known */
-	bool collinear;			/* v cannot be told apart from u (or is constant): cv = 0 */
-};
 
 struct growth *growth__new(const struct growth_params *p)
 {
@@ -171,7 +74,7 @@ struct growth *growth__new(const struct growth_params *p)
 	return g;
 }
 
-static struct row *row_at(const struct growth *g, __u32 i)
+struct row *growth_row_at(const struct growth *g, __u32 i)
 {
 	return (struct row *)&g->rows[(g->head + i) % GROWTH_HIST_MAX];
 }
@@ -183,7 +86,7 @@ void growth__free(struct growth *g)
 	if (!g)
 		return;
 	for (i = 0; i < g->nrows; i++)
-		free(row_at(g, i)->e);
+		free(growth_row_at(g, i)->e);
 	free(g->spare);
 	free(g->sites);
 	free(g->flags);
@@ -200,7 +103,7 @@ static __s32 clamp32(__int128 v)
 	return (__s32)v;
 }
 
-static __s64 ent_blocks(const struct row *r, __u32 id)
+__s64 growth_ent_blocks(const struct row *r, __u32 id)
 {
 	return id < r->n ? r->e[id].blocks : 0;
 }
@@ -212,7 +115,7 @@ static __s64 ent_dbytes(const struct row *r, __u32 id, __u64 base)
 
 static void site_account(struct site *st, const struct row *r, __u32 id, int sign)
 {
-	__int128 y = ent_blocks(r, id), z = ent_dbytes(r, id, st->base);
+	__int128 y = growth_ent_blocks(r, id), z = ent_dbytes(r, id, st->base);
 	__int128 a = r->ssl_live, b = r->freed, t = r->t_ms;
 	struct ssums *s = &st->s;
 
@@ -221,7 +124,7 @@ static void site_account(struct site *st, const struct row *r, __u32 id, int sig
 	y *= sign;
 	z *= sign;
 	s->y += y;
-	s->yy += y * ent_blocks(r, id);
+	s->yy += y * growth_ent_blocks(r, id);
 	s->ya += y * a;
 	s->yb += y * b;
 	s->yt += y * t;
@@ -261,7 +164,7 @@ static void rebase(struct growth *g, __u32 id, __u64 v)
 	__u32 i;
 
 	for (i = 0; i < g->nrows; i++) {
-		struct row *r = row_at(g, i);
+		struct row *r = growth_row_at(g, i);
 
 		if (id < r->n)
 			r->e[id].dbytes = clamp32((__int128)st->base + r->e[id].dbytes - v);
@@ -269,7 +172,7 @@ static void rebase(struct growth *g, __u32 id, __u64 v)
 	st->base = v;
 	memset(&st->s, 0, sizeof(st->s));
 	for (i = 0; i < g->nrows; i++)
-		site_account(st, row_at(g, i), id, 1);
+		site_account(st, growth_row_at(g, i), id, 1);
 }
 
 static int sites_reserve(struct growth *g, __u32 n)
@@ -319,7 +222,7 @@ static void sites_update(struct growth *g, const struct growth_sample *s)
 
 static void evict_oldest(struct growth *g)
 {
-	struct row *r = row_at(g, 0);
+	struct row *r = growth_row_at(g, 0);
 
 	account(g, r, -1);
 	if (!g->spare) {
@@ -357,12 +260,12 @@ static void row_fill(struct growth *g, struct row *r, const struct growth_sample
 
 /* ---- fits ---- */
 
-static double cov(__int128 n, __int128 sxy, __int128 sx, __int128 sy)
+double growth_cov(__int128 n, __int128 sxy, __int128 sx, __int128 sy)
 {
 	return (double)(n * sxy - sx * sy) / (double)n;
 }
 
-static void fit2(double uu, double vv, double uv, double uy, double vy, double yy, double n,
+void growth_fit2(double uu, double vv, double uv, double uy, double vy, double yy, double n,
 		 struct fit *f)
 {
 	double det = uu * vv - uv * uv;
@@ -388,20 +291,80 @@ static void fit2(double uu, double vv, double uv, double uy, double vy, double y
 		f->sse = 0;
 }
 
+/*
+ * The means of v over the four quarters of the window rise by >= frac * c
+ * times the rise of the means of x: from each quarter to the next (every),
+ * or from the first to the last; and the last is above the first.
+ */
+bool growth_rises(const double *v, const double *x, __u32 n, double c, double frac, bool every)
+{
+	double vm[4] = { 0 }, xm[4] = { 0 };
+	__u32 q, i;
+
+	if (n < 4)
+		return false;
+	for (q = 0; q < 4; q++) {
+		__u32 lo = q * n / 4, hi = (q + 1) * n / 4;
+
+		for (i = lo; i < hi; i++) {
+			vm[q] += v[i];
+			xm[q] += x[i];
+		}
+		vm[q] /= hi - lo;
+		xm[q] /= hi - lo;
+	}
+	if (vm[3] <= vm[0])
+		return false;
+	if (!every)
+		return vm[3] - vm[0] >= frac * c * (xm[3] - xm[0]);
+	for (q = 1; q < 4; q++)
+		if (vm[q] - vm[q - 1] < frac * c * (xm[q] - xm[q - 1]))
+			return false;
+	return true;
+}
+
+/* growth_rises() for a site's blocks against ssl_freed. */
+/*
+ * What a t-statistic is worth when the residuals e[0..n) of its fit are
+ * autocorrelated: sqrt(gamma0 / lrv), lrv the long-run variance by the
+ * Bartlett kernel (Newey-West) over lags up to n / 4, never above 1. A site
+ * drifting at random sits above or below any line for long stretches, and
+ * its plain t-statistic grows with the window however little it means.
+ */
+double growth_lrv_factor(const double *e, __u32 n)
+{
+	__u32 lags = n / 4, i, j;
+	double g0 = 0, lrv;
+
+	for (i = 0; i < n; i++)
+		g0 += e[i] * e[i];
+	if (g0 <= 0)
+		return 1;
+	lrv = g0;
+	for (j = 1; j <= lags; j++) {
+		double gj = 0;
+
+		for (i = j; i < n; i++)
+			gj += e[i] * e[i - j];
+		lrv += 2 * (1 - (double)j / (lags + 1)) * gj;
+	}
+	return lrv > g0 ? sqrt(g0 / lrv) : 1;
+}
+
 static void win_stats(const struct growth *g, struct win *w)
 {
 	const struct gsums *s = &g->gs;
 	__int128 n = g->nrows;
 
 	w->n = g->nrows;
-	w->aa = cov(n, s->aa, s->a, s->a);
-	w->bb = cov(n, s->bb, s->b, s->b);
-	w->tt = cov(n, s->tt, s->t, s->t);
-	w->ab = cov(n, s->ab, s->a, s->b);
-	w->at = cov(n, s->at, s->a, s->t);
-	w->bt = cov(n, s->bt, s->b, s->t);
-	w->freed = row_at(g, g->nrows - 1)->freed - row_at(g, 0)->freed;
-	w->span_ms = row_at(g, g->nrows - 1)->t_ms - row_at(g, 0)->t_ms;
+	w->aa = growth_cov(n, s->aa, s->a, s->a);
+	w->bb = growth_cov(n, s->bb, s->b, s->b);
+	w->tt = growth_cov(n, s->tt, s->t, s->t);
+	w->ab = growth_cov(n, s->ab, s->a, s->b);
+	w->at = growth_cov(n, s->at, s->a, s->t);
+	w->bt = growth_cov(n, s->bt, s->b, s->t);
+	w->freed = growth_row_at(g, g->nrows - 1)->freed - growth_row_at(g, 0)->freed;
+	w->span_ms = growth_row_at(g, g->nrows - 1)->t_ms - growth_row_at(g, 0)->t_ms;
 }
 
 /* ---- flags ---- */
@@ -437,7 +400,7 @@ static struct growth_flag *flag_new(struct growth *g, enum growth_kind kind, __u
 }
 
 /* The flag at *ix, created if there is none. NULL when memory runs out. */
-static struct growth_flag *flag_get(struct growth *g, enum growth_kind kind, __u32 site,
+struct growth_flag *growth_flag_get(struct growth *g, enum growth_kind kind, __u32 site,
 				    double t_s, __u32 *ix)
 {
 	if (*ix != NO_FLAG)
@@ -445,209 +408,9 @@ static struct growth_flag *flag_get(struct growth *g, enum growth_kind kind, __u
 	return flag_new(g, kind, site, t_s, ix);
 }
 
-static bool flag_active(const struct growth *g, __u32 ix)
+bool growth_flag_active(const struct growth *g, __u32 ix)
 {
 	return ix != NO_FLAG && g->flags[ix].active;
-}
-
-/* ---- leak-per-connection and cache by fit (docs/detection.md, 4) ---- */
-
-/*
- * The means of v over the four quarters of the window rise by >= frac * c
- * times the rise of the means of x: from each quarter to the next (every),
- * or from the first to the last; and the last is above the first.
- */
-static bool rises(const double *v, const double *x, __u32 n, double c, double frac, bool every)
-{
-	double vm[4] = { 0 }, xm[4] = { 0 };
-	__u32 q, i;
-
-	if (n < 4)
-		return false;
-	for (q = 0; q < 4; q++) {
-		__u32 lo = q * n / 4, hi = (q + 1) * n / 4;
-
-		for (i = lo; i < hi; i++) {
-			vm[q] += v[i];
-			xm[q] += x[i];
-		}
-		vm[q] /= hi - lo;
-		xm[q] /= hi - lo;
-	}
-	if (vm[3] <= vm[0])
-		return false;
-	if (!every)
-		return vm[3] - vm[0] >= frac * c * (xm[3] - xm[0]);
-	for (q = 1; q < 4; q++)
-		if (vm[q] - vm[q - 1] < frac * c * (xm[q] - xm[q - 1]))
-			return false;
-	return true;
-}
-
-/* rises() for a site's blocks against ssl_freed. */
-static bool blocks_rise(struct growth *g, __u32 id, double k, double frac, bool every)
-{
-	__u32 i;
-
-	for (i = 0; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
-
-		g->resid[i] = ent_blocks(r, id);
-		g->xs[i] = r->freed;
-	}
-	return rises(g->resid, g->xs, g->nrows, k, frac, every);
-}
-
-/* Centered figures of one site: y its blocks, z its bytes, against the window's a, b, t. */
-struct scov {
-	double yy, ay, by, ty;
-	double zz, az, bz, tz;
-};
-
-static void site_cov(const struct growth *g, __u32 id, struct scov *c)
-{
-	const struct ssums *s = &g->sites[id].s;
-	const struct gsums *gs = &g->gs;
-	__int128 n = g->nrows;
-
-	c->yy = cov(n, s->yy, s->y, s->y);
-	c->ay = cov(n, s->ya, gs->a, s->y);
-	c->by = cov(n, s->yb, gs->b, s->y);
-	c->ty = cov(n, s->yt, gs->t, s->y);
-	c->zz = cov(n, s->zz, s->z, s->z);
-	c->az = cov(n, s->za, gs->a, s->z);
-	c->bz = cov(n, s->zb, gs->b, s->z);
-	c->tz = cov(n, s->zt, gs->t, s->z);
-}
-
-/*
- * What a t-statistic is worth when the residuals e[0..n) of its fit are
- * autocorrelated: sqrt(gamma0 / lrv), lrv the long-run variance by the
- * Bartlett kernel (Newey-West) over lags up to n / 4, never above 1. A site
- * drifting at random sits above or below any line for long stretches, and
- * its plain t-statistic grows with the window however little it means.
- */
-static double lrv_factor(const double *e, __u32 n)
-{
-	__u32 lags = n / 4, i, j;
-	double g0 = 0, lrv;
-
-	for (i = 0; i < n; i++)
-		g0 += e[i] * e[i];
-	if (g0 <= 0)
-		return 1;
-	lrv = g0;
-	for (j = 1; j <= lags; j++) {
-		double gj = 0;
-
-		for (i = j; i < n; i++)
-			gj += e[i] * e[i - j];
-		lrv += 2 * (1 - (double)j / (lags + 1)) * gj;
-	}
-	return lrv > g0 ? sqrt(g0 / lrv) : 1;
-}
-
-/* t-statistic of the slope on ssl_freed of fit f of a site's blocks, corrected. */
-static double leak_tstat(struct growth *g, __u32 id, const struct fit *f)
-{
-	double n = g->nrows, abar = (double)g->gs.a / n, bbar = (double)g->gs.b / n;
-	double ybar = (double)g->sites[id].s.y / n;
-	__u32 i;
-
-	if (f->se_v <= 0)
-		return INFINITY;
-	for (i = 0; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
-
-		g->resid[i] = ent_blocks(r, id) - ybar - f->cu * (r->ssl_live - abar) -
-			      f->cv * (r->freed - bbar);
-	}
-	return f->cv / f->se_v * lrv_factor(g->resid, g->nrows);
-}
-
-/* The regression part of the leak test: on success f is the fit and *r2 its R^2. */
-static bool leak_fit(const struct win *w, const struct scov *c, struct fit *f, double *r2)
-{
-	double sse_u, partial;
-	struct fit ft;
-
-	if (c->yy <= 0)
-		return false;
-	fit2(w->aa, w->bb, w->ab, c->ay, c->by, c->yy, w->n, f);
-	if (f->collinear || f->cv < LEAK_K_MIN || f->cv * w->freed < LEAK_MIN_BLOCKS)
-		return false;
-	*r2 = 1 - f->sse / c->yy;
-	sse_u = w->aa > 0 ? fmax(c->yy - c->ay * c->ay / w->aa, 0) : c->yy;
-	partial = sse_u > 0 ? (sse_u - f->sse) / sse_u : 0;
-	if (*r2 < LEAK_R2_MIN || partial < LEAK_PARTIAL_MIN)
-		return false;
-	/* per connection only if the frees fit clearly better than the clock */
-	fit2(w->aa, w->tt, w->at, c->ay, c->ty, c->yy, w->n, &ft);
-	return f->sse <= LEAK_VS_TIME * ft.sse + 1e-9 * c->yy;
-}
-
-static int leak_raise(struct growth *g, const struct win *w, __u32 id, const struct scov *c,
-		      double k, double r2, double t_s)
-{
-	struct site *st = &g->sites[id];
-	enum growth_kind kind = st->cache ? GROWTH_CACHE : GROWTH_LEAK_PER_CONN;
-	struct growth_flag *f = flag_get(g, kind, id, t_s, &st->flag);
-	double bpb = st->blocks ? (double)st->bytes / st->blocks : 0;
-	struct fit fz;
-
-	if (!f)
-		return -ENOMEM;
-	/* the same fit on bytes: its slope over k is the size of the blocks that pile up */
-	fit2(w->aa, w->bb, w->ab, c->az, c->bz, c->zz, w->n, &fz);
-	if (!fz.collinear && fz.cv > 0)
-		bpb = fz.cv / k;
-	f->kind = kind;
-	f->active = true;
-	f->last_s = t_s;
-	f->blocks_per_conn = k;
-	f->bytes_per_block = bpb;
-	f->conns = w->freed;
-	f->bytes_per_hour = bpb * k * w->freed / w->span_ms * MS_PER_H;
-	f->r2 = r2;
-	return 0;
-}
-
-static int leak_detect(struct growth *g, const struct win *w, double t_s)
-{
-	int err = 0;
-	__u32 id;
-
-	if (w->freed < g->min_conns)
-		return 0;
-	for (id = 0; id < g->nsites; id++) {
-		struct site *st = &g->sites[id];
-		double r2 = 0;
-		struct scov c;
-		struct fit f;
-
-		if (st->owned || (st->flag != NO_FLAG && g->flags[st->flag].lifecycle))
-			continue;	/* judged by its owners' lifecycles */
-		if (cov(g->nrows, st->s.yy, st->s.y, st->s.y) <= 0 && !flag_active(g, st->flag)) {
-			st->pass = 0;
-			continue;
-		}
-		site_cov(g, id, &c);
-		if (leak_fit(w, &c, &f, &r2) && leak_tstat(g, id, &f) >= LEAK_T_MIN &&
-		    blocks_rise(g, id, f.cv, LEAK_QUARTER_RAISE, true)) {
-			if (st->pass < UINT32_MAX)
-				st->pass++;
-			if ((st->pass >= g->min_samples || flag_active(g, st->flag)) &&
-			    leak_raise(g, w, id, &c, f.cv, r2, t_s))
-				err = -ENOMEM;
-			continue;
-		}
-		st->pass = 0;
-		if (flag_active(g, st->flag) &&
-		    !blocks_rise(g, id, g->flags[st->flag].blocks_per_conn, LEAK_QUARTER_KEEP,
-				 false))
-			g->flags[st->flag].active = false;
-	}
-	return err;
 }
 
 /* ---- growth (docs/detection.md, 4) ---- */
@@ -681,7 +444,7 @@ static double half_slope(const struct growth *g, __u32 from, double cu)
 	__u32 i;
 
 	for (i = from; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
+		const struct row *r = growth_row_at(g, i);
 
 		tbar += r->t_ms;
 		ybar += row_unexplained(g, r) - cu * r->ssl_live;
@@ -689,7 +452,7 @@ static double half_slope(const struct growth *g, __u32 from, double cu)
 	tbar /= m;
 	ybar /= m;
 	for (i = from; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
+		const struct row *r = growth_row_at(g, i);
 		double dt = r->t_ms - tbar;
 
 		ty += dt * (row_unexplained(g, r) - cu * r->ssl_live - ybar);
@@ -706,37 +469,37 @@ static void growth_fit(struct growth *g, const struct win *w, struct gfit *out)
 	__u32 i;
 
 	for (i = 0; i < g->nrows; i++)
-		ybar += row_unexplained(g, row_at(g, i));
+		ybar += row_unexplained(g, growth_row_at(g, i));
 	ybar /= w->n;
 	for (i = 0; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
+		const struct row *r = growth_row_at(g, i);
 		double dy = row_unexplained(g, r) - ybar;
 
 		yy += dy * dy;
 		ay += (r->ssl_live - abar) * dy;
 		ty += (r->t_ms - tbar) * dy;
 	}
-	fit2(w->aa, w->tt, w->at, ay, ty, yy, w->n, &f);
+	growth_fit2(w->aa, w->tt, w->at, ay, ty, yy, w->n, &f);
 	for (i = 0; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
+		const struct row *r = growth_row_at(g, i);
 
 		g->resid[i] = row_unexplained(g, r) - ybar - f.cu * (r->ssl_live - abar) -
 			      f.cv * (r->t_ms - tbar);
 	}
 	out->g_ms = f.cv;
-	out->tstat = f.se_v > 0 ? f.cv / f.se_v * lrv_factor(g->resid, g->nrows) :
+	out->tstat = f.se_v > 0 ? f.cv / f.se_v * growth_lrv_factor(g->resid, g->nrows) :
 		     (f.cv > 0 ? INFINITY : 0);
 	sse_u = w->aa > 0 ? fmax(yy - ay * ay / w->aa, 0) : yy;
 	out->r2 = sse_u > 0 ? (sse_u - f.sse) / sse_u : 0;
 	out->mean = ybar;
 	out->half_ms = half_slope(g, g->nrows / 2, f.cu);
 	for (i = 0; i < g->nrows; i++) {
-		const struct row *r = row_at(g, i);
+		const struct row *r = growth_row_at(g, i);
 
 		g->resid[i] = row_unexplained(g, r) - f.cu * r->ssl_live;
 		g->xs[i] = r->t_ms;
 	}
-	out->steady = rises(g->resid, g->xs, g->nrows, f.cv, GROWTH_QUARTER_RAISE, true);
+	out->steady = growth_rises(g->resid, g->xs, g->nrows, f.cv, GROWTH_QUARTER_RAISE, true);
 }
 
 /* The three sites growing fastest beyond their ssl_live share, among those not explained. */
@@ -754,13 +517,13 @@ static void top_sites(const struct growth *g, const struct win *w, struct growth
 		double zz, rate;
 		struct fit fz;
 
-		if (flag_active(g, g->sites[id].flag))
+		if (growth_flag_active(g, g->sites[id].flag))
 			continue;
-		zz = cov(n, s->zz, s->z, s->z);
+		zz = growth_cov(n, s->zz, s->z, s->z);
 		if (zz <= 0)
 			continue;
-		fit2(w->aa, w->tt, w->at, cov(n, s->za, g->gs.a, s->z),
-		     cov(n, s->zt, g->gs.t, s->z), zz, w->n, &fz);
+		growth_fit2(w->aa, w->tt, w->at, growth_cov(n, s->za, g->gs.a, s->z),
+		     growth_cov(n, s->zt, g->gs.t, s->z), zz, w->n, &fz);
 		if (fz.cv <= 0 || (fz.se_v > 0 && fz.cv / fz.se_v < CONTRIB_T_MIN))
 			continue;
 		rate = fz.cv * MS_PER_H;
@@ -804,7 +567,7 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 		 gf.half_ms >= GROWTH_HALF_RAISE * gf.g_ms;
 	if (!weak) {
 		g->growth_pass = 0;
-		if (flag_active(g, g->growth_flag))
+		if (growth_flag_active(g, g->growth_flag))
 			g->flags[g->growth_flag].active = false;
 		return 0;
 	}
@@ -815,12 +578,12 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 	if (!strong)
 		return 0;
 	/* a first raise needs weak evidence held for a window, unless it is overwhelming */
-	if (!flag_active(g, g->growth_flag) &&
+	if (!growth_flag_active(g, g->growth_flag) &&
 	    (g->growth_pass < g->min_samples ||
 	     (t_s - g->growth_pass_s < GROWTH_CONFIRM * g->window_ms / 1000.0 &&
 	      (gf.tstat < GROWTH_T_FAST || per_h < GROWTH_FAST * floor_h))))
 		return 0;
-	f = flag_get(g, GROWTH_GROWTH, UINT32_MAX, t_s, &g->growth_flag);
+	f = growth_flag_get(g, GROWTH_GROWTH, UINT32_MAX, t_s, &g->growth_flag);
 	if (!f)
 		return -ENOMEM;
 	f->active = true;
@@ -831,38 +594,6 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 	f->tstat = gf.tstat;
 	f->ssl_live = g->ssl_live;
 	top_sites(g, w, f);
-	return 0;
-}
-
-/* ---- ssl-outlives-socket: on every sample, kept in history or not ---- */
-
-static int sock_detect(struct growth *g, const struct growth_sample *s)
-{
-	struct growth_flag *f;
-
-	if (s->open_sockets == UINT64_MAX) {
-		g->sock_run = false;
-		return 0;
-	}
-	if ((__int128)s->ssl_live <= (__int128)SOCK_FACTOR * s->open_sockets + SOCK_SLACK) {
-		g->sock_run = false;
-		if (flag_active(g, g->sock_flag))
-			g->flags[g->sock_flag].active = false;
-		return 0;
-	}
-	if (!g->sock_run) {
-		g->sock_run = true;
-		g->sock_since = s->t_s;
-	}
-	if (s->t_s - g->sock_since < SOCK_HOLD_S)
-		return 0;
-	f = flag_get(g, GROWTH_SSL_OUTLIVES_SOCKET, UINT32_MAX, s->t_s, &g->sock_flag);
-	if (!f)
-		return -ENOMEM;
-	f->active = true;
-	f->last_s = s->t_s;
-	f->ssl_live = s->ssl_live;
-	f->sockets = s->open_sockets;
 	return 0;
 }
 
@@ -894,100 +625,15 @@ static void row_push(struct growth *g, const struct growth_sample *s, __s64 t_ms
 	g->spare = NULL;
 	g->spare_cap = 0;
 	while (g->nrows && (g->nrows == GROWTH_HIST_MAX ||
-			    (row_at(g, 0)->t_ms < t_ms - g->window_ms &&
+			    (growth_row_at(g, 0)->t_ms < t_ms - g->window_ms &&
 			     g->nrows >= g->min_samples)))
 		evict_oldest(g);
-	r = row_at(g, g->nrows);
+	r = growth_row_at(g, g->nrows);
 	r->e = e;
 	r->cap = cap;
 	row_fill(g, r, s, t_ms);
 	g->nrows++;
 	account(g, r, 1);
-}
-
-/* ---- lifecycles (docs/detection.md, 3) ---- */
-
-static int life_site(struct growth *g, const struct growth_sample *s, __u32 id, double t_s)
-{
-	const struct site_stats *x = &s->sites[id];
-	struct site *st = &g->sites[id];
-	struct growth_flag *f;
-	__u64 n0, k0;
-	int kind;
-
-	for (kind = 0; kind < MODEL_OWNER_KINDS; kind++) {
-		__u64 n = x->owners_freed[kind], k = x->owners_left[kind];
-
-		if (!n)
-			continue;
-		sprt_hist__note(&st->hist[kind], n, k, &n0, &k0);
-		if (!sprt_leak(n, k, n0, k0)) {
-			if (flag_active(g, st->flag) && g->flags[st->flag].lifecycle &&
-			    g->flags[st->flag].owner_kind == (__u32)kind && sprt_llr(n, k) < 0)
-				g->flags[st->flag].active = false;	/* its blocks were freed after all */
-			continue;
-		}
-		if (st->flag != NO_FLAG && !g->flags[st->flag].lifecycle)
-			st->flag = NO_FLAG;	/* the fit's flag stays as it was; this one is proven */
-		f = flag_get(g, GROWTH_LEAK_PER_CONN, id, t_s, &st->flag);
-		if (!f)
-			return -ENOMEM;
-		f->kind = GROWTH_LEAK_PER_CONN;
-		f->lifecycle = true;
-		f->active = true;
-		f->last_s = t_s;
-		f->left = k;
-		f->freed = n;
-		if (!f->freed_at_raise)
-			f->freed_at_raise = n;
-		f->owner_kind = (__u32)kind;
-		f->conns = (double)n;
-		f->blocks_per_conn = x->orphan_blocks ? (double)x->orphan_blocks / n : (double)k / n;
-		f->bytes_per_block = x->orphan_blocks ? (double)x->orphan_bytes / x->orphan_blocks : 0;
-		f->bytes_per_hour = t_s > g->t0 ? (double)x->orphan_bytes / (t_s - g->t0) * 3600 : 0;
-		return 0;
-	}
-	return 0;
-}
-
-static int life_detect(struct growth *g, const struct growth_sample *s)
-{
-	struct growth_flag *f;
-	__u64 n0, k0;
-	__u32 id;
-
-	for (id = 0; id < s->nsites; id++)
-		if (life_site(g, s, id, s->t_s))
-			return -ENOMEM;
-	sprt_hist__note(&g->sess_hist, s->ssl_weighed, s->sess_orphans, &n0, &k0);
-	if (sprt_leak(s->ssl_weighed, s->sess_orphans, n0, k0)) {
-		f = flag_get(g, GROWTH_SESSION_LEAK, UINT32_MAX, s->t_s, &g->sess_flag);
-		if (!f)
-			return -ENOMEM;
-		f->lifecycle = true;
-		f->active = true;
-		f->last_s = s->t_s;
-		f->left = s->sess_orphans;
-		f->freed = s->ssl_weighed;
-		if (!f->freed_at_raise)
-			f->freed_at_raise = s->ssl_weighed;
-		f->conns = (double)s->ssl_weighed;
-	} else if (flag_active(g, g->sess_flag) && sprt_llr(s->ssl_weighed, s->sess_orphans) < 0) {
-		g->flags[g->sess_flag].active = false;
-	}
-	if (s->sess_cached) {
-		f = flag_get(g, GROWTH_CACHE, UINT32_MAX, s->t_s, &g->cache_flag);
-		if (!f)
-			return -ENOMEM;
-		f->lifecycle = true;
-		f->active = true;
-		f->last_s = s->t_s;
-		f->held = s->sess_cached;
-		f->held_bytes = s->sess_bytes;
-	} else if (flag_active(g, g->cache_flag)) {
-		g->flags[g->cache_flag].active = false;
-	}
-	return 0;
 }
 
 int growth__add(struct growth *g, const struct growth_sample *s)
@@ -1004,7 +650,7 @@ int growth__add(struct growth *g, const struct growth_sample *s)
 	if (sites_reserve(g, s->nsites))
 		return -ENOMEM;
 	t_ms = first ? 0 : llround((s->t_s - g->t0) * 1000);
-	due = !g->nrows || t_ms - row_at(g, g->nrows - 1)->t_ms >= g->spacing_ms || s->final;
+	due = !g->nrows || t_ms - growth_row_at(g, g->nrows - 1)->t_ms >= g->spacing_ms || s->final;
 	if (due && row_buf(g, s->nsites))
 		return -ENOMEM;
 	sites_update(g, s);
@@ -1015,9 +661,9 @@ int growth__add(struct growth *g, const struct growth_sample *s)
 	}
 	g->last_t = s->t_s;
 	g->ssl_live = s->ssl_live;
-	err = sock_detect(g, s);
+	err = growth_sock_detect(g, s);
 	if (!err)
-		err = life_detect(g, s);
+		err = growth_life_detect(g, s);
 	if (!due)
 		return err;
 	row_push(g, s, t_ms);
@@ -1026,7 +672,7 @@ int growth__add(struct growth *g, const struct growth_sample *s)
 	win_stats(g, &w);
 	if (w.span_ms <= 0)
 		return err;
-	if (leak_detect(g, &w, s->t_s))
+	if (growth_leak_detect(g, &w, s->t_s))
 		err2 = -ENOMEM;
 	if (growth_detect(g, &w, s->t_s))
 		err2 = -ENOMEM;
@@ -1082,9 +728,9 @@ int growth__site_delta(const struct growth *g, __u32 site, long long *bytes, lon
 	*per_min = 0;
 	if (n < 2)
 		return 0;
-	tt = cov(n, g->gs.tt, g->gs.t, g->gs.t);
+	tt = growth_cov(n, g->gs.tt, g->gs.t, g->gs.t);
 	if (tt > 0)
-		*per_min = cov(n, st->s.zt, g->gs.t, st->s.z) / tt * 60000;
+		*per_min = growth_cov(n, st->s.zt, g->gs.t, st->s.z) / tt * 60000;
 	return 0;
 }
 
@@ -1094,7 +740,7 @@ size_t growth__bytes(const struct growth *g)
 	__u32 i;
 
 	for (i = 0; i < g->nrows; i++)
-		sum += (size_t)row_at(g, i)->cap * sizeof(struct ent);
+		sum += (size_t)growth_row_at(g, i)->cap * sizeof(struct ent);
 	sum += (size_t)g->spare_cap * sizeof(struct ent);
 	sum += (size_t)g->sites_cap * sizeof(struct site);
 	sum += g->flags_cap * (sizeof(struct growth_flag) + sizeof(*g->expl));
