@@ -16,7 +16,6 @@
 #include "report.h"
 #include "sites.h"
 #include "target.h"
-#include "tui.h"
 #include "view.h"
 #include "test.h"
 
@@ -566,7 +565,7 @@ static void test_filter(void)
 		return;
 	six_sites(&f);
 	publish(&f, 1);
-	ASSERT_EQ(view__key(f.v, '/'), TUI_REDRAW, "/ opens the prompt");
+	ASSERT_EQ(view__key(f.v, '/'), VIEW_REDRAW, "/ opens the prompt");
 	ASSERT_TRUE(view__prompting(f.v), "prompting");
 	keys(&f, "SSL_x");
 	view__key(f.v, VK_BACKSPACE);
@@ -712,8 +711,8 @@ static void test_views_keys_and_pause(void)
 	six_sites(&f);
 	allocs(&f, 0, 2, 64, 0xa000);
 	publish(&f, 1);
-	ASSERT_EQ(view__key(f.v, 'q'), TUI_QUIT, "q");
-	ASSERT_EQ(view__key(f.v, 'b'), TUI_BASELINE | TUI_REDRAW, "b");
+	ASSERT_EQ(view__key(f.v, 'q'), VIEW_QUIT, "q");
+	ASSERT_EQ(view__key(f.v, 'b'), VIEW_BASELINE | VIEW_REDRAW, "b");
 	render(&f, 40, 160);
 	ASSERT_TRUE(find_row(&f, "baseline requested") > 0, "b acknowledged");
 	f.s.baseline_s = 1;
@@ -721,8 +720,8 @@ static void test_views_keys_and_pause(void)
 	render(&f, 40, 160);
 	ASSERT_TRUE(find_row(&f, "baseline at 0:00:01") > 0, "baseline shown");
 	ASSERT_TRUE(find_row(&f, "SINCE BL") > 0, "change since the baseline");
-	ASSERT_EQ(view__key(f.v, 'x'), TUI_NONE, "unknown key");
-	ASSERT_EQ(view__key(f.v, 'v'), TUI_REDRAW, "v");
+	ASSERT_EQ(view__key(f.v, 'x'), VIEW_NONE, "unknown key");
+	ASSERT_EQ(view__key(f.v, 'v'), VIEW_REDRAW, "v");
 	ASSERT_EQ(view__mode(f.v), VIEW_SSL, "SSL view");
 	render(&f, 40, 160);
 	r = find_row(&f, "ADOPTED");
@@ -762,7 +761,7 @@ static void test_views_keys_and_pause(void)
 	render(&f, 40, 160);
 	ASSERT_EQ(find_row(&f, "reverse the sort order"), -1, "closed");
 	view__key(f.v, '?');
-	ASSERT_EQ(view__key(f.v, 'q'), TUI_QUIT, "q in help");
+	ASSERT_EQ(view__key(f.v, 'q'), VIEW_QUIT, "q in help");
 	fx_fini(&f);
 }
 

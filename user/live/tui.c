@@ -255,25 +255,32 @@ static int map_key(int ch)
 	}
 }
 
+/* The session's actions for the view's. */
+static unsigned int tui_action_of(unsigned int a)
+{
+	return (a & VIEW_QUIT ? TUI_QUIT : 0) | (a & VIEW_BASELINE ? TUI_BASELINE : 0) |
+	       (a & VIEW_REDRAW ? TUI_REDRAW : 0);
+}
+
 unsigned int tui__input(struct tui *t)
 {
-	unsigned int act = TUI_NONE;
+	unsigned int act = VIEW_NONE;
 	int ch;
 
 	while ((ch = getch()) != ERR) {
 		if (ch == 'L' - '@')
 			clearok(curscr, TRUE);
 		act |= view__key(t->v, map_key(ch));
-		if (act & TUI_QUIT)
+		if (act & VIEW_QUIT)
 			break;
 	}
-	if (act & TUI_REDRAW) {
+	if (act & VIEW_REDRAW) {
 		double t0 = now_ms();
 
 		paint(t);
 		frame_done(t, t0);
 	}
-	return act;
+	return tui_action_of(act);
 }
 
 void tui__draw(struct tui *t, const struct summary *s)

@@ -23,7 +23,6 @@
 #include "report.h"
 #include "sites.h"
 #include "target.h"
-#include "tui.h"
 #include "units.h"
 #include "view.h"
 
@@ -736,70 +735,70 @@ static int ncols(const struct view *v)
 static unsigned int act_quit(struct view *v)
 {
 	(void)v;
-	return TUI_QUIT;
+	return VIEW_QUIT;
 }
 
 static unsigned int act_help(struct view *v)
 {
 	v->help = !v->help;
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_sort_next(struct view *v)
 {
 	if (v->mode != VIEW_TIMELINE)
 		v->sort[v->mode] = (v->sort[v->mode] + 1) % ncols(v);
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_sort_prev(struct view *v)
 {
 	if (v->mode != VIEW_TIMELINE)
 		v->sort[v->mode] = (v->sort[v->mode] + ncols(v) - 1) % ncols(v);
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_reverse(struct view *v)
 {
 	v->rev[v->mode] = !v->rev[v->mode];
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_baseline(struct view *v)
 {
 	v->baseline_req = true;
-	return TUI_BASELINE | TUI_REDRAW;
+	return VIEW_BASELINE | VIEW_REDRAW;
 }
 
 static unsigned int act_pause(struct view *v)
 {
 	v->paused = !v->paused;
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_next_view(struct view *v)
 {
 	v->mode = (v->mode + 1) % VIEW__COUNT;
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_prev_view(struct view *v)
 {
 	v->mode = (v->mode + VIEW__COUNT - 1) % VIEW__COUNT;
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_filter(struct view *v)
 {
 	v->prompt = true;
 	snprintf(v->pbuf, sizeof(v->pbuf), "%s", v->filter);
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_clear_filter(struct view *v)
 {
 	v->filter[0] = '\0';
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int move_sel(struct view *v, long long by)
@@ -807,9 +806,9 @@ static unsigned int move_sel(struct view *v, long long by)
 	long long pos;
 
 	if (v->mode == VIEW_TIMELINE)
-		return TUI_NONE;
+		return VIEW_NONE;
 	if (build_order(v))
-		return TUI_NONE;
+		return VIEW_NONE;
 	follow_selection(v);
 	pos = (long long)v->sel[v->mode] + by;
 	if (pos >= (long long)v->norder)
@@ -818,7 +817,7 @@ static unsigned int move_sel(struct view *v, long long by)
 		pos = 0;
 	remember_selection(v, (size_t)pos);
 	clamp_scroll(v, v->page);
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static unsigned int act_up(struct view *v)
@@ -854,7 +853,7 @@ static unsigned int act_end(struct view *v)
 static unsigned int act_redraw(struct view *v)
 {
 	(void)v;
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 static const struct keybinding {
@@ -913,9 +912,9 @@ static unsigned int prompt_key(struct view *v, int key)
 		v->pbuf[len] = (char)key;
 		v->pbuf[len + 1] = '\0';
 	} else {
-		return TUI_NONE;
+		return VIEW_NONE;
 	}
-	return TUI_REDRAW;
+	return VIEW_REDRAW;
 }
 
 unsigned int view__key(struct view *v, int key)
@@ -926,12 +925,12 @@ unsigned int view__key(struct view *v, int key)
 		return prompt_key(v, key);
 	if (v->help && key != 'q' && key != VK_RESIZE) {
 		v->help = false;
-		return TUI_REDRAW;
+		return VIEW_REDRAW;
 	}
 	for (i = 0; i < NKEYS; i++)
 		if (keymap[i].key == key)
 			return keymap[i].fn(v);
-	return TUI_NONE;
+	return VIEW_NONE;
 }
 
 /* ---- cells ---- */

@@ -113,9 +113,17 @@ void view__targets_gone(struct view *v);
 /* A line for the footer (e.g. log_last()); NULL or "" for the key hints. Copied. */
 void view__set_message(struct view *v, const char *msg);
 
+/* What a key asks of the one who drives the view (the TUI, and through it the session). */
+enum view_action {
+	VIEW_NONE	= 0,
+	VIEW_QUIT	= 1 << 0,	/* q */
+	VIEW_BASELINE	= 1 << 1,	/* b: set a growth baseline now */
+	VIEW_REDRAW	= 1 << 2,	/* the screen changed: draw it again */
+};
+
 /*
  * Acts on one key: a character, or an enum view_key. Returns enum
- * tui_action bits (TUI_REDRAW when the screen changed, 0 for an unknown key).
+ * view_action bits (VIEW_REDRAW when the screen changed, 0 for an unknown key).
  */
 unsigned int view__key(struct view *v, int key);
 
