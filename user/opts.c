@@ -110,7 +110,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
+int opts_parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
 {
 	unsigned long long v;
 	char *end;
@@ -127,7 +127,7 @@ int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
 	return 0;
 }
 
-int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
+int opts_parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
 {
 	__u64 whole, frac = 0, scale = 1000;
 	const char *dot = strchr(s, '.');
@@ -141,7 +141,7 @@ int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
 		return n ? -ERANGE : -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	err = parse_u64(buf, 0, UINT32_MAX, &whole);
+	err = opts_parse_u64(buf, 0, UINT32_MAX, &whole);
 	if (err)
 		return err;
 	if (dot) {
@@ -163,7 +163,7 @@ int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms)
 	return 0;
 }
 
-int parse_pids(const char *s, struct opts *o)
+int opts_parse_pids(const char *s, struct opts *o)
 {
 	char buf[1024], *tok, *save = NULL;
 	size_t i;
@@ -174,7 +174,7 @@ int parse_pids(const char *s, struct opts *o)
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		__u64 pid;
-		int err = parse_u64(tok, 1, INT_MAX, &pid);
+		int err = opts_parse_u64(tok, 1, INT_MAX, &pid);
 
 		if (err)
 			return err;
@@ -215,14 +215,14 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 
 	switch (c) {
 	case 'p':
-		err = parse_pids(arg, o);
+		err = opts_parse_pids(arg, o);
 		return err ? pid_error(arg, err) : OPTS_RUN;
 	case 'i':
-		if (parse_seconds(arg, 10, 3600 * 1000, &o->interval_ms))
+		if (opts_parse_seconds(arg, 10, 3600 * 1000, &o->interval_ms))
 			return bad("-i", arg, "expected seconds from 0.01 to 3600");
 		return OPTS_RUN;
 	case 'd':
-		if (parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->duration_ms))
+		if (opts_parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->duration_ms))
 			return bad("-d", arg, "expected seconds from 0.01 to 31536000 (a year), "
 				   "e.g. 60 or 0.5");
 		return OPTS_RUN;
@@ -237,7 +237,7 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		o->sites_csv = arg;
 		return OPTS_RUN;
 	case OPT_RINGBUF:
-		if (parse_u64(arg, 4096, 1ULL << 30, &o->ringbuf_bytes) ||
+		if (opts_parse_u64(arg, 4096, 1ULL << 30, &o->ringbuf_bytes) ||
 		    (o->ringbuf_bytes & (o->ringbuf_bytes - 1)))
 			return bad("--ringbuf", arg, "expected a power of two from 4096 to 1073741824");
 		return OPTS_RUN;
@@ -273,7 +273,7 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		o->metrics_file = arg;
 		return OPTS_RUN;
 	case OPT_BASELINE_AFTER:
-		if (parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->baseline_after_ms))
+		if (opts_parse_seconds(arg, 10, MAX_DURATION_S * 1000, &o->baseline_after_ms))
 			return bad("--baseline-after", arg,
 				   "expected seconds from 0.01 to 31536000 (a year)");
 		return OPTS_RUN;

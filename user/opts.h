@@ -54,10 +54,10 @@ int opts_stdout_outputs(const struct opts *o, char *buf, size_t cap);
 /* The text report goes to stdout: asked for or by default, and stdout not taken. */
 bool opts_report_on_stdout(const struct opts *o, bool stdout_tty);
 /* Parses a decimal in [min, max]. Returns 0, -EINVAL or -ERANGE. */
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+int opts_parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 /* Parses seconds with an optional fraction ("0.5") into ms in [min_ms, max_ms]. */
-int parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms);
+int opts_parse_seconds(const char *s, __u64 min_ms, __u64 max_ms, __u64 *out_ms);
 /* Parses "PID[,PID...]" into o->pids; 0 or -EINVAL / -ERANGE / -E2BIG. */
-int parse_pids(const char *s, struct opts *o);
+int opts_parse_pids(const char *s, struct opts *o);
 
 #endif /* TLSMEM_OPTS_H */

@@ -386,7 +386,7 @@ static int setup_cmd(struct session *s)
 		p_err("cannot run %s: %s", s->o->cmd[0], strerror(-err));
 		return 2;
 	}
-	err = elf_interp(exe, interp, sizeof(interp));
+	err = elfobj_interp(exe, interp, sizeof(interp));
 	if (err) {
 		p_err("cannot read %s as an ELF executable: %s (scripts: run their interpreter, "
 		      "e.g. -- node app.js)", exe, strerror(-err));
@@ -789,6 +789,11 @@ static void hold_check(struct session *s)
 	}
 }
 
+/*
+ * After loader events (the maps-changed records): probes what each target
+ * mapped since, lets the processes held at the load go on, and looks at the
+ * child.
+ */
 static void rescan(struct session *s)
 {
 	int pids[64];

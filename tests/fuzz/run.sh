@@ -279,7 +279,7 @@ if command -v "$CLANG" >/dev/null; then
 	fuzz procmaps 16384 user/attach/procmaps.c user/attach/fileio.c
 	fuzz jsonr 16384 user/output/jsonr.c
 	fuzz compare 16384 user/output/compare.c user/output/jsonr.c user/output/jsonw.c \
-		user/output/units.c user/log.c -lm
+		user/output/fmt.c user/log.c -lm
 	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
 	fuzz debug 65536 user/symbols/elfobj.c user/symbols/functab.c user/symbols/debugfile.c \
 		user/symbols/minidebug.c user/symbols/ehframe.c user/symbols/jni.c \

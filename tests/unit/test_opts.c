@@ -79,11 +79,11 @@ static void test_seconds(void)
 	__u64 ms = 0;
 
 	/* plain decimals only: "1e3" is refused, with the range stated */
-	ASSERT_EQ(parse_seconds("1e3", 10, 31536000000ULL, &ms), -EINVAL, "1e3");
-	ASSERT_EQ(parse_seconds("0.25", 10, 31536000000ULL, &ms), 0, "0.25");
+	ASSERT_EQ(opts_parse_seconds("1e3", 10, 31536000000ULL, &ms), -EINVAL, "1e3");
+	ASSERT_EQ(opts_parse_seconds("0.25", 10, 31536000000ULL, &ms), 0, "0.25");
 	ASSERT_EQ(ms, 250, "0.25 s");
-	ASSERT_EQ(parse_seconds("31536000", 10, 31536000000ULL, &ms), 0, "a year");
-	ASSERT_EQ(parse_seconds("31536001", 10, 31536000000ULL, &ms), -ERANGE, "over a year");
+	ASSERT_EQ(opts_parse_seconds("31536000", 10, 31536000000ULL, &ms), 0, "a year");
+	ASSERT_EQ(opts_parse_seconds("31536001", 10, 31536000000ULL, &ms), -ERANGE, "over a year");
 }
 
 static const struct test_case tests[] = {

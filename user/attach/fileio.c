@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "fileio.h"
 
-int read_fd_all(int fd, size_t hint, size_t max, char **out, size_t *out_len)
+int fileio_read_fd_all(int fd, size_t hint, size_t max, char **out, size_t *out_len)
 {
 	size_t len = 0, cap = (hint < max ? hint : max) + 1;
 	char *buf = NULL, *nbuf;

@@ -10,7 +10,7 @@
  * expected size (st_size; the file may change meanwhile), max the most that
  * is accepted. 0, -EFBIG past max, -ENOMEM, or the read's -errno.
  */
-int read_fd_all(int fd, size_t hint, size_t max, char **out, size_t *out_len);
+int fileio_read_fd_all(int fd, size_t hint, size_t max, char **out, size_t *out_len);
 
 /*
  * Opens the regular file at absolute path inside pid's root directory

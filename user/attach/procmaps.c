@@ -228,7 +228,7 @@ int procmaps_read(int pid, struct map_list *out)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = read_fd_all(fd, MAPS_READ_CHUNK, MAPS_MAX_BYTES, &buf, &len);
+	err = fileio_read_fd_all(fd, MAPS_READ_CHUNK, MAPS_MAX_BYTES, &buf, &len);
 	close(fd);
 	if (!err)
 		err = procmaps_parse(buf, len, out);

@@ -2,7 +2,6 @@
 /* Finding OpenSSL in a process; see target.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 #include "procmaps.h"
 #include "target.h"
 
-const char *obj_kind_name(enum obj_kind k)
+const char *target_obj_kind_name(enum obj_kind k)
 {
 	switch (k) {
 	case OBJ_STATIC:
@@ -304,39 +303,4 @@ void target__describe_seen(const struct target *t, char *buf, size_t cap)
 			break;
 		len += (size_t)n;
 	}
-}
-
-int elf_interp(const char *exe, char *buf, size_t cap)
-{
-	int fd, err = 0;
-	size_t i, n;
-	GElf_Phdr ph;
-	Elf *elf;
-
-	buf[0] = '\0';
-	elf_version(EV_CURRENT);
-	fd = open(exe, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getphdrnum(elf, &n)) {
-		err = -ENOEXEC;
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP)
-			continue;
-		if (!ph.p_filesz || ph.p_filesz >= cap ||
-		    pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
-			err = -ENOEXEC;
-			buf[0] = '\0';
-			break;
-		}
-		buf[ph.p_filesz - 1] = '\0';
-		break;
-	}
-cleanup:
-	elf_end(elf);
-	close(fd);
-	return err;
 }

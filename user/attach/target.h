@@ -90,13 +90,8 @@ void target__release(struct target *t, bool keep_objs);
 /* Frees everything the target owns; NULL-safe. */
 void target__free(struct target *t);
 /* "shared", "static" or "deleted". */
-const char *obj_kind_name(enum obj_kind k);
+const char *target_obj_kind_name(enum obj_kind k);
 /* Writes the names of the objects examined, comma separated, into buf. */
 void target__describe_seen(const struct target *t, char *buf, size_t cap);
-/*
- * For an executable not started yet: its program interpreter (PT_INTERP) into
- * buf, "" when static. 0 or -errno.
- */
-int elf_interp(const char *exe, char *buf, size_t cap);
 
 #endif /* TLSMEM_TARGET_H */

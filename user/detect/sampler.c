@@ -54,7 +54,7 @@ void sampler__free(struct sampler *sp)
 	free(sp);
 }
 
-int site_is_session_cache(const char *file)
+int sampler_site_is_session_cache(const char *file)
 {
 	const char *b = strrchr(file, '/');
 
@@ -113,7 +113,7 @@ static int sample(struct sampler *sp, double t_s, __u64 rss_bytes, __u64 sockets
 		struct site_name nm;
 
 		sp->cache[sp->named] = sp->names && !sites__name(sp->names, sp->named, &nm) &&
-				       site_is_session_cache(nm.file);
+				       sampler_site_is_session_cache(nm.file);
 	}
 	gs.live_bytes = t.live_bytes;
 	gs.live_blocks = t.live_blocks;

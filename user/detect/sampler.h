@@ -43,6 +43,6 @@ const struct history *sampler__history(const struct sampler *sp);
 /* Memory held by the detector and the history. */
 size_t sampler__bytes(const struct sampler *sp);
 /* True when the site's file is OpenSSL's session cache (ssl/ssl_sess.c). */
-int site_is_session_cache(const char *file);
+int sampler_site_is_session_cache(const char *file);
 
 #endif /* TLSMEM_SAMPLER_H */

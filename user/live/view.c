@@ -23,7 +23,7 @@
 #include "report.h"
 #include "sites.h"
 #include "target.h"
-#include "units.h"
+#include "fmt.h"
 #include "view.h"
 
 #define SPACESHIP(a, b)	(((a) > (b)) - ((a) < (b)))	/* never subtract u64s */
@@ -264,7 +264,7 @@ static int snap_targets(struct snap *sn, const struct summary *s)
 
 			r->pid = t->pid;
 			snprintf(buf, sizeof(buf), "%s  %s  %s  %d probes", base_name(o->path),
-				 obj_kind_name(o->kind), o->version ? o->version : "version unknown",
+				 target_obj_kind_name(o->kind), o->version ? o->version : "version unknown",
 				 o->nprobes);
 			copy_text(r->text, sizeof(r->text), buf);
 		}

@@ -10,7 +10,7 @@
 #include "compare.h"
 #include "jsonw.h"
 #include "log.h"
-#include "units.h"
+#include "fmt.h"
 
 #define FILE_MAX	(64u << 20)	/* bytes in one run's JSON: more is not ours */
 #define GREW_MAX	5		/* sites named in a budget message */

@@ -13,7 +13,7 @@
 #include "sampler.h"
 #include "sites.h"
 #include "target.h"
-#include "units.h"
+#include "fmt.h"
 #include "report.h"
 
 /* "file:line caller (module)" of a site id into buf. */
@@ -73,7 +73,7 @@ static bool lifecycle_message(const struct summary *s, const struct growth_flag 
 	}
 }
 
-void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap)
+void report_flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap)
 {
 	char site[512], a[32], b[32];
 
@@ -121,7 +121,7 @@ static void text_flags(FILE *f, const struct summary *s)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		flag_message(s, &v[i], msg, sizeof(msg));
+		report_flag_message(s, &v[i], msg, sizeof(msg));
 		fprintf(f, "FLAG %-20s %s\n", flags_name(v[i].kind), msg);
 	}
 	free(v);
@@ -175,7 +175,7 @@ static void text_targets(FILE *f, const struct summary *s)
 			const struct ssl_obj *o = &t->objs[j];
 
 			fprintf(f, "  %s%s: %s, %s, %d probes", o->path,
-				o->kind == OBJ_DELETED ? " (deleted)" : "", obj_kind_name(o->kind),
+				o->kind == OBJ_DELETED ? " (deleted)" : "", target_obj_kind_name(o->kind),
 				o->version ? o->version : "version unknown", o->nprobes);
 			if (o->unobserved_ns)
 				fprintf(f, "; loaded after attach, unobserved for %.0f ms after "
@@ -446,7 +446,7 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 			jsonw__key(w, "path");
 			jsonw__str(w, t->objs[j].path);
 			jsonw__key(w, "kind");
-			jsonw__str(w, obj_kind_name(t->objs[j].kind));
+			jsonw__str(w, target_obj_kind_name(t->objs[j].kind));
 			jsonw__key(w, "version");
 			jsonw__str(w, t->objs[j].version);
 			jsonw__key(w, "build_id");
@@ -697,7 +697,7 @@ static void json_flag(struct jsonw *w, const struct summary *s, const struct gro
 	char msg[1024];
 	int i;
 
-	flag_message(s, f, msg, sizeof(msg));
+	report_flag_message(s, f, msg, sizeof(msg));
 	jsonw__obj_open(w);
 	jsonw__key(w, "kind");
 	jsonw__str(w, flags_name(f->kind));
@@ -782,7 +782,7 @@ static void json_orphans(struct jsonw *w, const struct summary *s)
 		json_kv(w, "owners_freed", st.owners_freed[k]);
 		jsonw__key(w, "session_cache");
 		jsonw__bool(w, s->sites && !sites__name(s->sites, i, &nm) &&
-			       site_is_session_cache(nm.file));
+			       sampler_site_is_session_cache(nm.file));
 		jsonw__obj_close(w);
 	}
 	jsonw__arr_close(w);

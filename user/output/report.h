@@ -17,7 +17,7 @@ struct growth_flag;
 /* The end-of-run text report. */
 void report_text(FILE *f, const struct summary *s);
 /* One sentence saying what the flag found, with the site's names and figures. */
-void flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap);
+void report_flag_message(const struct summary *s, const struct growth_flag *f, char *buf, size_t cap);
 /* The site table as CSV with a header row; 0 or -EIO. */
 int report_sites_csv(FILE *f, const struct summary *s);
 /* 0 or -EIO. */

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * ELF symbol lookup over a private, bounded in-memory copy of the file
- * (reading instead of mmap: a file truncated under a mapping would raise
- * SIGBUS). libelf parses the copy; every libelf result is checked, PT_LOAD
- * file ranges must lie inside the image, and symbol names come from
- * elf_strptr(), which checks bounds and termination. At open, the function
- * symbols of .symtab and .dynsym become one table sorted by file offset,
- * with aliases folded, for binary-search symbolization.
+ * ELF symbol lookup over the open file, read on demand: libelf reads the
+ * headers and tables it is asked for (ELF_C_READ), and code and read-only
+ * data are read with pread into chunks the elf_obj owns (reading, not mmap:
+ * a file truncated under a mapping would raise SIGBUS). A debug file
+ * unpacked in memory (elf_obj__open_mem) is parsed the same way from its
+ * bounded image. Every libelf result is checked, PT_LOAD file ranges must
+ * lie inside the file, and symbol names come from elf_strptr(), which checks
+ * bounds and termination. The function symbols of .symtab and .dynsym
+ * become, at the first lookup, one table sorted by file offset, with aliases
+ * folded, for binary-search symbolization. elfobj_interp reads one
+ * executable's PT_INTERP without an elf_obj.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -931,4 +935,39 @@ int elf_obj__is_x86_64(const struct elf_obj *o)
 
 	return o && gelf_getehdr(o->elf, &eh) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
 	       eh.e_ident[EI_DATA] == ELFDATA2LSB && eh.e_machine == EM_X86_64;
+}
+
+int elfobj_interp(const char *exe, char *buf, size_t cap)
+{
+	int fd, err = 0;
+	size_t i, n;
+	GElf_Phdr ph;
+	Elf *elf;
+
+	buf[0] = '\0';
+	elf_version(EV_CURRENT);
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getphdrnum(elf, &n)) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		if (!ph.p_filesz || ph.p_filesz >= cap ||
+		    pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
+			err = -ENOEXEC;
+			buf[0] = '\0';
+			break;
+		}
+		buf[ph.p_filesz - 1] = '\0';
+		break;
+	}
+cleanup:
+	elf_end(elf);
+	close(fd);
+	return err;
 }

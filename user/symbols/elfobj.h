@@ -118,4 +118,10 @@ int elf_obj__has_symtab(const struct elf_obj *o);
 /* 1 for a 64-bit little-endian x86-64 file, else 0. */
 int elf_obj__is_x86_64(const struct elf_obj *o);
 
+/*
+ * For an executable not started yet: its program interpreter (PT_INTERP) into
+ * buf, "" when static. 0 or -errno.
+ */
+int elfobj_interp(const char *exe, char *buf, size_t cap);
+
 #endif /* TLSMEM_ELFOBJ_H */

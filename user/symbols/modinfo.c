@@ -10,7 +10,7 @@
 #include "minidebug.h"
 #include "modinfo.h"
 
-const char *names_src_str(enum names_src s)
+const char *modinfo_names_src_str(enum names_src s)
 {
 	static const char *const words[] = {
 		[NAMES_NONE] = "none",

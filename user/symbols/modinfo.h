@@ -33,7 +33,7 @@ enum names_src {
 };
 
 /* The words for s, as the outputs print them: "symtab", "debuglink", ... */
-const char *names_src_str(enum names_src s);
+const char *modinfo_names_src_str(enum names_src s);
 
 /* What a lookup found. */
 enum sym_kind {

@@ -253,7 +253,7 @@ static void load_names(struct symcache *c, struct sc_file *f, int pid, const str
 	modinfo__load(&f->mi, f->obj, pid, e->deleted ? NULL : e->path,
 		      c->debug_bytes < SC_MAX_DEBUG_BYTES);
 	c->debug_bytes += modinfo__bytes(&f->mi);
-	p_debug("names of %s: %s, %zu bytes kept", module, names_src_str(f->mi.src),
+	p_debug("names of %s: %s, %zu bytes kept", module, modinfo_names_src_str(f->mi.src),
 		modinfo__bytes(&f->mi));
 	if (!c->dinfod || !modinfo__wants_debug(&f->mi) || c->debug_bytes >= SC_MAX_DEBUG_BYTES)
 		return;
@@ -441,7 +441,7 @@ int symcache__resolve(struct symcache *c, int pid, __u64 addr, struct sym_info *
 		out->func = NULL;
 	out->off = k == SYM_UNKNOWN ? out->mod_off : delta;
 	out->build_id = f && f->obj ? f->mi.build_id : "";
-	out->names_from = names_src_str(f && f->obj ? f->mi.src : NAMES_NONE);
+	out->names_from = modinfo_names_src_str(f && f->obj ? f->mi.src : NAMES_NONE);
 	return 0;
 }
 

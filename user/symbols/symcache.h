@@ -19,7 +19,7 @@ struct sym_info {
 	__u64 mod_off;		/* addr - module base */
 	int start_known;	/* no name, but off is from the containing function's start */
 	const char *build_id;	/* the module's build-id in hex, "" when unknown */
-	const char *names_from;	/* where the module's names came from (names_src_str) */
+	const char *names_from;	/* where the module's names came from (modinfo_names_src_str) */
 };
 
 struct dinfod;

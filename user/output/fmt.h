@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-#ifndef TLSMEM_UNITS_H
-#define TLSMEM_UNITS_H
+#ifndef TLSMEM_FMT_H
+#define TLSMEM_FMT_H
 
 /* Human-readable numbers for the text outputs. Pure C. */
 #include <linux/types.h>
@@ -11,4 +11,4 @@ char *fmt_bytes(char *buf, size_t cap, double bytes);
 /* "999", "1.2k", "3.4M" ...; returns buf. */
 char *fmt_count(char *buf, size_t cap, double n);
 
-#endif /* TLSMEM_UNITS_H */
+#endif /* TLSMEM_FMT_H */

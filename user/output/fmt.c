@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Human-readable numbers; see units.h. */
+/* Human-readable numbers; see fmt.h. */
 #include <math.h>
 #include <stdio.h>
-#include "units.h"
+#include "fmt.h"
 
 char *fmt_bytes(char *buf, size_t cap, double bytes)
 {
