@@ -628,7 +628,7 @@ static char *fmt_val(char *buf, size_t cap, struct cmp_val v, bool bytes)
 }
 
 /* "+1.2 KiB", "-32 B", "0 B" */
-static char *fmt_delta(char *buf, size_t cap, double d)
+static char *delta_text(char *buf, size_t cap, double d)
 {
 	char t[24];
 
@@ -845,7 +845,7 @@ static void print_sites(FILE *f, const struct cmp *c, size_t max)
 				fmt_bytes(t, sizeof(t), w->per[k]));
 			if (k)
 				fprintf(f, " %10s", w->has[k] && w->has[0] ?
-					fmt_delta(t, sizeof(t), w->delta[k]) : "-");
+					delta_text(t, sizeof(t), w->delta[k]) : "-");
 		}
 		putc('\n', f);
 	}
@@ -1258,7 +1258,7 @@ static void name_grown(const struct cmp *c, int k, double above, char *buf, size
 		site_name(w, name, sizeof(name));
 		len = strlen(buf);
 		snprintf(buf + len, cap - len, "%s%s (%s)", n ? ", " : "", name,
-			 fmt_delta(d, sizeof(d), w->delta[k]));
+			 delta_text(d, sizeof(d), w->delta[k]));
 		n++;
 	}
 	if (!n)

@@ -10,5 +10,13 @@
 char *fmt_bytes(char *buf, size_t cap, double bytes);
 /* "999", "1.2k", "3.4M" ...; returns buf. */
 char *fmt_count(char *buf, size_t cap, double n);
+/* A rate: "12/s", "3.4k/s" ...; returns buf. */
+char *fmt_rate(char *buf, size_t cap, double per_s);
+/* An age in whole seconds: "59s", "1m05s", "2h03m", "3d04h"; returns buf. */
+char *fmt_age(char *buf, size_t cap, double s);
+/* A duration as "h:mm:ss"; returns buf. */
+char *fmt_hms(char *buf, size_t cap, double s);
+/* A signed size: "+1.0 KiB", "-12 B", "0 B" (the sign when >= 0.5); returns buf. */
+char *fmt_delta(char *buf, size_t cap, double bytes);
 
 #endif /* TLSMEM_FMT_H */
