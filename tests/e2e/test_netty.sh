@@ -3,7 +3,8 @@
 # The netty-tcnative leak, for real: a Netty 4.1 TLS echo server in a JVM,
 # TLS through Debian's netty-tcnative 2.0.28 (OpenSSL through JNI). Its
 # newSSL allocates a 32-byte state with OPENSSL_malloc right after SSL_new,
-# hangs it on the SSL object and never frees it. tlsmem (--json
+# hangs it on the SSL object and never frees it (freeSSL frees what the state
+# points to, not the state; fixed upstream in 2.0.30). tlsmem (--json
 # --fail-on-growth) must prove the leak from lifecycles once the connections
 # closed: an active leak-per-connection flag with evidence "lifecycle" at a
 # 32-byte site in the tcnative library, orphans there for (nearly) every
