@@ -251,10 +251,13 @@ static void text_cost(FILE *f, const struct summary *s)
 	struct ssl_cost k;
 
 	summary_ssl_cost(s, &k);
-	fprintf(f, "per live SSL   mean %s  p50 %s  p99 %s  max %s  (%llu objects created "
-		"since attach)\n", fmt_bytes(a, sizeof(a), k.mean), fmt_bytes(b, sizeof(b), (double)k.p50),
-		fmt_bytes(c, sizeof(c), (double)k.p99), fmt_bytes(d, sizeof(d), (double)k.max),
-		(unsigned long long)k.objects);
+	if (k.objects)
+		fprintf(f, "per live SSL   mean %s  p50 %s  p99 %s  max %s  (%llu live objects "
+			"created since attach)\n", fmt_bytes(a, sizeof(a), k.mean),
+			fmt_bytes(b, sizeof(b), (double)k.p50), fmt_bytes(c, sizeof(c), (double)k.p99),
+			fmt_bytes(d, sizeof(d), (double)k.max), (unsigned long long)k.objects);
+	else
+		fprintf(f, "per live SSL   none live now (of those created since attach)\n");
 	if (s->open_sockets != UINT64_MAX)
 		fprintf(f, "open sockets   %llu TCP\n", (unsigned long long)s->open_sockets);
 	summary_closed_cost(s, &cc);
