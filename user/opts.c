@@ -62,7 +62,7 @@ static const char usage_text[] =
 "  another output has goes to stderr. Output files are never written through a symlink.\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
-"      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
+"      --ringbuf BYTES     ring buffer size (power of two, default 8 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
 "      --no-debuginfod     never ask debuginfod servers (DEBUGINFOD_URLS) for names\n"
 "      --light             SSL_new/SSL_free only: near-zero cost, memory per connection\n"

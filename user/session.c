@@ -1033,6 +1033,9 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->probe_hits = probe__hits(s->probe);
 	sum->light = s->o->light;
 	sum->tlsmem_bytes = model__bytes(s->m) + sampler__bytes(s->sp);
+	if (procinfo_rss(getpid(), &sum->tlsmem_rss))
+		sum->tlsmem_rss = 0;
+	sum->ringbuf_bytes = probe__ringbuf_bytes(s->probe);
 	sum->growth = sampler__growth(s->sp);
 	sum->hist = sampler__history(s->sp);
 	sum->baseline_s = sampler__baseline_s(s->sp);

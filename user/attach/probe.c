@@ -516,6 +516,11 @@ int probe__follow(struct probe *p, int pid, __u32 flags)
 	return 0;
 }
 
+__u64 probe__ringbuf_bytes(const struct probe *p)
+{
+	return p ? bpf_map__max_entries(p->skel->maps.events) : 0;
+}
+
 int probe__events_fd(const struct probe *p)
 {
 	return bpf_map__fd(p->skel->maps.events);

@@ -631,6 +631,8 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__key(w, "tlsmem");
 	jsonw__obj_open(w);
 	json_kv(w, "model_bytes", s->tlsmem_bytes);
+	json_kv(w, "rss_bytes", s->tlsmem_rss);
+	json_kv(w, "ringbuf_bytes", s->ringbuf_bytes);
 	json_kv(w, "probes", s->probes);
 	jsonw__key(w, "mode");
 	jsonw__str(w, s->light ? "light" : "full");
