@@ -156,6 +156,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 	p->skel->rodata->targ_light = o->light;
 	p->skel->rodata->targ_empty = o->empty;
 	p->skel->rodata->targ_filter = o->follow;
+	p->skel->rodata->targ_all = o->all;
 	bpf_program__set_autoload(p->skel->progs.on_fork, o->follow);
 	bpf_program__set_autoload(p->skel->progs.on_exec, o->follow);
 	bpf_program__set_autoload(p->skel->progs.on_exit, o->follow);

@@ -22,6 +22,7 @@ struct probe_opts {
 	bool entry_only;		/* probe functions at their entry, never moved */
 	bool light;			/* SSL_new and SSL_free only */
 	bool empty;			/* programs that only count their hits (benchmarks) */
+	bool all;			/* -a: every process's execs and loader events reported */
 	bool follow;			/* follow forks in the kernel: probes for every process
 					   mapping a file, filtered by pid (probe__follow) */
 };
