@@ -484,13 +484,18 @@ static void say_attached(struct session *s, __u64 t0)
 		       probe__count(s->probe), ms);
 }
 
+/*
+ * The target running as pid. A pid reused after a target exited is another
+ * process: the newest target with that pid counts, and only while it runs
+ * (COMMAND itself until it is reaped).
+ */
 static struct target *target_of(struct session *s, int pid)
 {
 	size_t i;
 
-	for (i = 0; i < s->ntargets; i++)
+	for (i = s->ntargets; i-- > 0;)
 		if (s->targets[i].pid == pid)
-			return &s->targets[i];
+			return !s->targets[i].exited || s->targets[i].child ? &s->targets[i] : NULL;
 	return NULL;
 }
 
