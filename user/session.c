@@ -128,7 +128,7 @@ static int check_system(void)
 		      "CAP_CHECKPOINT_RESTORE opens their libraries through /proc/PID/map_files; "
 		      "CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and "
 		      "CAP_CHECKPOINT_RESTORE); %s", geteuid() ? "runs as a user without" :
-		      "runs as root without", missing, geteuid() ? "run it with sudo" :
+		      "runs as root without", missing, geteuid() ? "run it as root (sudo)" :
 		      "run it with its full capability set (not under a reduced bounding set "
 		      "or in an unprivileged container), or grant those");
 		return 1;
