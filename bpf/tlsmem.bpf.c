@@ -32,6 +32,8 @@ const volatile __u32 targ_empty = 0;
  * the pids map are observed, and their forks join it before they run.
  */
 const volatile __u32 targ_filter = 0;
+/* -a: execs and loader events of every process are reported, to find new targets */
+const volatile __u32 targ_all = 0;
 
 struct tstate {
 	__u64 sp;		/* stack pointer at the outermost allocator call */
@@ -78,11 +80,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 << 20);
+	/*
+	 * 8 MiB: user space maps it twice (ring wrap-around), 16 MiB of RSS.
+	 * 1 MiB lost no record under handshake churn with wake-ups at an
+	 * eighth: this is eight times that.
+	 */
+	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
 /* set from user space to an eighth of the ring buffer's size */
-const volatile __u64 targ_wake_bytes = 8 << 20;
+const volatile __u64 targ_wake_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -611,7 +618,7 @@ int BPF_KPROBE(dl_debug_state_enter)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32, *fl = NULL;
 
-	if (targ_filter && !(fl = bpf_map_lookup_elem(&pids, &pid)))
+	if (targ_filter && !(fl = bpf_map_lookup_elem(&pids, &pid)) && !targ_all)
 		return 0;
 	/* queued before the record: user space's SIGCONT always comes after it */
 	if (targ_stop_all || (targ_stop_pid && pid == targ_stop_pid) ||
@@ -678,8 +685,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	__u32 pid = p->tgid, *fl = bpf_map_lookup_elem(&pids, &pid), stop;
 
-	if (!fl)
+	if (!fl) {
+		if (targ_all)
+			emit_short(TLSMEM_EV_EXEC, 0, 0, 0, 0);	/* a candidate */
 		return 0;
+	}
 	/* the old program's wrapper return points mean nothing in the new one */
 	for (__u32 i = 0; i < WRAP_FORK_MAX && i < wrap_nslots; i++) {
 		struct wrap_key k = { .pid = pid, .slot = i };

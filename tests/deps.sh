@@ -10,6 +10,7 @@ pkgs=(clang llvm bpftrace libbpf-dev bpftool libelf-dev zlib1g-dev libssl-dev op
       gnuplot-nox curl file util-linux nginx-light android-libboringssl-dev
       liblzma-dev xz-utils elfutils debuginfod libdebuginfod-dev binutils
       stunnel4 postgresql apache2 python3 openjdk-17-jdk-headless libnetty-java
+      python3-yaml prometheus
       libnetty-tcnative-java libnetty-tcnative-jni)
 
 missing=()

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "log.h"
 #include "opts.h"
 
@@ -28,12 +29,15 @@ enum {
 	OPT_EMPTY_PROGRAMS,
 	OPT_NO_DEBUGINFOD,
 	OPT_HOLD_LOADS,
+	OPT_EXE,
+	OPT_CONTAINER,
 };
 
 #define MAX_DURATION_S	(365ULL * 86400)	/* a year: longer is a typo */
 
 static const char usage_text[] =
 "Usage: tlsmem -p PID[,PID...] [options]\n"
+"       tlsmem -a [--exe NAME] [--container ID] [options]\n"
 "       tlsmem [options] -- COMMAND [ARG...]\n"
 "       tlsmem plot [FILE.csv [FILE2.csv]] [RUN.json...] [-o OUT.png|OUT.svg|-]\n"
 "       tlsmem compare [--json[=FILE]] [--fail-above PCT] [--fail-above-site BYTES]\n"
@@ -44,7 +48,11 @@ static const char usage_text[] =
 "uprobes; the process is not restarted, paused or modified.\n"
 "\n"
 "  -p, --pid PID[,PID...]  attach to running processes\n"
-"      --children          also follow processes the targets fork (nginx workers, respawns)\n"
+"  -a, --all               every OpenSSL process on the host, present and to come (not tlsmem)\n"
+"      --exe NAME          with -a: only processes whose program (or comm) is NAME\n"
+"      --container ID      with -a: only processes of the container whose id starts with ID\n"
+"      --children          also follow processes the targets fork, from the kernel\n"
+"                          (nginx workers, Apache prefork, PostgreSQL backends)\n"
 "      --wait              with -p: a process without OpenSSL yet is watched until it loads it\n"
 "      --hold-loads        with -p: stop the target at each dlopen until the new library is\n"
 "                          probed (as -- COMMAND does), so nothing it allocates is missed\n"
@@ -62,7 +70,7 @@ static const char usage_text[] =
 "  another output has goes to stderr. Output files are never written through a symlink.\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
-"      --ringbuf BYTES     ring buffer size (power of two, default 64 MiB)\n"
+"      --ringbuf BYTES     ring buffer size (power of two, default 8 MiB)\n"
 "      --no-color          monochrome live view (also NO_COLOR)\n"
 "      --no-debuginfod     never ask debuginfod servers (DEBUGINFOD_URLS) for names\n"
 "      --light             SSL_new/SSL_free only: near-zero cost, memory per connection\n"
@@ -102,6 +110,9 @@ static const struct option longopts[] = {
 	{ "wait",           no_argument,       NULL, OPT_WAIT },
 	{ "light",          no_argument,       NULL, OPT_LIGHT },
 	{ "children",       no_argument,       NULL, OPT_CHILDREN },
+	{ "all",            no_argument,       NULL, 'a' },
+	{ "exe",            required_argument, NULL, OPT_EXE },
+	{ "container",      required_argument, NULL, OPT_CONTAINER },
 	{ "empty-programs", no_argument,       NULL, OPT_EMPTY_PROGRAMS },
 	{ "no-debuginfod",  no_argument,       NULL, OPT_NO_DEBUGINFOD },
 	{ "verbose",        no_argument,       NULL, 'v' },
@@ -286,6 +297,20 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 	case OPT_CHILDREN:
 		o->children = true;
 		return OPTS_RUN;
+	case 'a':
+		o->all = true;
+		return OPTS_RUN;
+	case OPT_EXE:
+		if (!*arg || strchr(arg, '/'))
+			return bad("--exe", arg, "expected a program name, e.g. nginx");
+		o->exe = arg;
+		return OPTS_RUN;
+	case OPT_CONTAINER:
+		if (!cgroup_id_valid(arg))
+			return bad("--container", arg, "expected a container id or a prefix of one "
+				   "(4 to 64 hex digits, as docker ps or crictl ps show)");
+		o->container = arg;
+		return OPTS_RUN;
 	case OPT_LIGHT:
 		o->light = true;
 		return OPTS_RUN;
@@ -390,7 +415,7 @@ enum opts_status opts_parse(int argc, char **argv, struct opts *o)
 	opterr = 1;
 	optind = 1;
 	/* "+": stop at the first non-option, so COMMAND's own options stay its own */
-	while ((c = getopt_long(argc, argv, "+p:i:d:o:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ap:i:d:o:vhV", longopts, NULL)) != -1) {
 		st = apply(c, optarg, o);
 		if (st != OPTS_RUN)
 			return st;
@@ -401,8 +426,16 @@ enum opts_status opts_parse(int argc, char **argv, struct opts *o)
 		p_err("unexpected argument '%s' (a command to run goes after --)", argv[optind]);
 		return OPTS_EXIT_USAGE;
 	}
-	if (!o->npids && !o->cmd) {
-		p_err("nothing to observe: give -p PID or -- COMMAND");
+	if (o->all && (o->npids || o->cmd)) {
+		p_err("-a observes every OpenSSL process: give either -a, -p PID or -- COMMAND");
+		return OPTS_EXIT_USAGE;
+	}
+	if ((o->exe || o->container) && !o->all) {
+		p_err("%s filters what -a finds: give -a with it", o->exe ? "--exe" : "--container");
+		return OPTS_EXIT_USAGE;
+	}
+	if (!o->npids && !o->cmd && !o->all) {
+		p_err("nothing to observe: give -p PID, -a or -- COMMAND");
 		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
 		return OPTS_EXIT_USAGE;
 	}

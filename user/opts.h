@@ -37,6 +37,9 @@ struct opts {
 	bool light;			/* --light */
 	bool empty_programs;		/* --empty-programs: measure the probes' own cost */
 	bool children;			/* --children: follow processes forked by the targets */
+	bool all;			/* -a: every OpenSSL process on the host */
+	const char *exe;		/* --exe: with -a, only processes of this program */
+	const char *container;		/* --container: with -a, only this container (id prefix) */
 	bool wait;			/* -p: wait for OpenSSL to be loaded */
 	bool hold_loads;		/* -p: stop a target at each loader event until probed */
 	bool entry_probes;		/* --entry-probes: no probe placement (benchmarks) */

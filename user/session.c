@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,9 +19,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
+#include "caps.h"
+#include "cgroup.h"
+#include "htab.h"
+#include "procmaps.h"
 #include "csv.h"
 #include "csvcols.h"
 #include "elfobj.h"
@@ -54,7 +58,10 @@ struct session {
 	const struct opts *o;
 	struct target *targets;		/* the -p processes or COMMAND, then what they forked */
 	size_t ntargets, targets_cap;
-	bool follow;			/* --children, -- COMMAND: forks followed in the kernel */
+	bool follow;			/* --children, -- COMMAND, -a: forks followed in the kernel */
+	struct htab verdicts;		/* -a: file (dev, inode) -> enum verdict */
+	int *cands;			/* -a: processes to look at (an exec, a loader event) */
+	size_t ncands, cands_cap;
 	struct probe *probe;
 	struct reader *rd;
 	struct model *m;
@@ -108,31 +115,22 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-/* CAP_SYS_ADMIN in the effective set (capget; no libcap needed). */
-static bool has_sys_admin(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &h, d))
-		return false;
-	return d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
-}
-
 static int check_system(void)
 {
-	if (geteuid() == 0 && !has_sys_admin()) {
-		p_err("tlsmem runs as root without the capabilities it needs: loading BPF "
-		      "programs and attaching uprobes takes CAP_BPF and CAP_PERFMON, reading the "
-		      "target's libraries through /proc/PID/map_files takes CAP_SYS_ADMIN; run it "
-		      "with its full capability set (e.g. not under a bounding set or in an "
-		      "unprivileged container)");
-		return 1;
-	}
-	if (geteuid() != 0) {
-		p_err("tlsmem needs root: attaching uprobes and loading BPF programs takes "
-		      "CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN, and reading the target's "
-		      "libraries through /proc/PID/map_files takes CAP_SYS_ADMIN; run it with sudo");
+	char missing[256];
+	__u64 eff = 0;
+
+	caps_effective(&eff);
+	if (caps_missing(eff, caps_kernel_has_new(), missing, sizeof(missing))) {
+		p_err("tlsmem %s the capabilities it needs: %s is missing (CAP_BPF and "
+		      "CAP_PERFMON load the BPF programs and attach uprobes, CAP_SYS_PTRACE reads "
+		      "the targets' memory, CAP_DAC_READ_SEARCH their files, "
+		      "CAP_CHECKPOINT_RESTORE opens their libraries through /proc/PID/map_files; "
+		      "CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and "
+		      "CAP_CHECKPOINT_RESTORE); %s", geteuid() ? "runs as a user without" :
+		      "runs as root without", missing, geteuid() ? "run it as root (sudo)" :
+		      "run it with its full capability set (not under a reduced bounding set "
+		      "or in an unprivileged container), or grant those");
 		return 1;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
@@ -291,6 +289,7 @@ static struct target *add_target(struct session *s, int pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->start_ns = now_ns();
+	cgroup_of(pid, t->container, t->pod);
 	return t;
 }
 
@@ -466,7 +465,12 @@ static void say_attached(struct session *s, __u64 t0)
 	}
 	if (s->ntargets > 4)
 		snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), ", ...");
-	if (s->child)
+	if (s->o->all)
+		p_info("attached to %zu OpenSSL process%s on this host (%s): %s; %d probes in "
+		       "%.0f ms", s->ntargets, s->ntargets == 1 ? "" : "es",
+		       s->ntargets ? pids : "none yet", objs[0] ? objs : "none yet",
+		       probe__count(s->probe), ms);
+	else if (s->child)
 		p_info("attached to %s (PID %d) before exec: %s; %d probes in %.0f ms",
 		       s->targets[0].comm, s->child, objs[0] ? objs : "libraries probed as loaded",
 		       probe__count(s->probe), ms);
@@ -480,17 +484,24 @@ static void say_attached(struct session *s, __u64 t0)
 		       probe__count(s->probe), ms);
 }
 
+/*
+ * The target running as pid. A pid reused after a target exited is another
+ * process: the newest target with that pid counts, and only while it runs
+ * (COMMAND itself until it is reaped).
+ */
 static struct target *target_of(struct session *s, int pid)
 {
 	size_t i;
 
-	for (i = 0; i < s->ntargets; i++)
+	for (i = s->ntargets; i-- > 0;)
 		if (s->targets[i].pid == pid)
-			return &s->targets[i];
+			return !s->targets[i].exited || s->targets[i].child ? &s->targets[i] : NULL;
 	return NULL;
 }
 
 /* --- followed processes: forks, execs and exits, seen in the kernel --- */
+
+static void all_candidate(struct session *s, int pid);
 
 static __u32 follow_flags(const struct session *s)
 {
@@ -555,8 +566,11 @@ static void follow_exec(struct session *s, int pid, bool stopped)
 {
 	struct target *t = target_of(s, pid);
 
-	if (!t)
+	if (!t) {
+		if (s->o->all)
+			all_candidate(s, pid);
 		return;
+	}
 	/* the first exec of COMMAND was prepared before it started */
 	if (!t->child || s->child_execed) {
 		target__release(t, false);
@@ -655,6 +669,196 @@ static void follow_existing(struct session *s, size_t i)
 	probe__resolve_wraps(s->probe);
 }
 
+/* --- -a: every OpenSSL process on the host --- */
+
+enum verdict { V_NONE = 1, V_SSL, V_LOADER };
+
+#define CANDS_MAX	4096		/* processes waiting to be looked at */
+#define CANDS_PER_PASS	64		/* looked at per pass of the loop */
+
+static __u64 file_key(const struct map_entry *e)
+{
+	return ((__u64)e->dev_major << 52) ^ ((__u64)e->dev_minor << 40) ^ e->inode;
+}
+
+/* What the file e maps holds, examined once per file for the whole host. */
+static enum verdict verdict_of(struct session *s, int pid, const struct map_entry *e)
+{
+	__u32 *v = htab__find(&s->verdicts, file_key(e), 0);
+	enum verdict r = V_NONE;
+	struct elf_obj *o;
+	char path[64];
+	__u64 off;
+
+	if (v)
+		return (enum verdict)*v;
+	if (procmaps_object_path(pid, e, path, sizeof(path)))
+		return V_NONE;
+	o = elf_obj__open(path);
+	if (!o)
+		return V_NONE;		/* not ELF or gone: asked again next time */
+	if (!elf_obj__func_off(o, "CRYPTO_malloc", &off) ||
+	    !elf_obj__func_off(o, "OPENSSL_malloc", &off) || !elf_obj__func_off(o, "SSL_new", &off))
+		r = V_SSL;
+	else if (!elf_obj__func_off(o, "_dl_debug_state", &off))
+		r = V_LOADER;
+	if (r == V_LOADER && s->probe)
+		probe__attach_loader(s->probe, pid, path, o);	/* once per loader file */
+	elf_obj__free(o);
+	htab__put(&s->verdicts, file_key(e), 0, r);
+	return r;
+}
+
+/* --exe and --container: whether pid is one of those asked for. */
+static bool all_wanted(struct session *s, int pid, char *exe, size_t cap)
+{
+	char path[64], id[CGROUP_ID_MAX], pod[CGROUP_POD_MAX], comm[32] = "";
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, cap - 1);
+	if (n <= 0)
+		return false;		/* a kernel thread, or gone */
+	exe[n] = '\0';
+	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+		exe[n - 10] = '\0';
+	if (s->o->exe) {
+		base = strrchr(exe, '/');
+		procinfo_comm(pid, comm, sizeof(comm));
+		if (strcmp(base ? base + 1 : exe, s->o->exe) && strcmp(comm, s->o->exe))
+			return false;
+	}
+	if (s->o->container) {
+		cgroup_of(pid, id, pod);
+		if (strncmp(id, s->o->container, strlen(s->o->container)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * pid, seen at start, at an exec or at a loader event: observed from now on
+ * if it maps OpenSSL (and passes the filters). Files without OpenSSL are
+ * examined once for the whole host; a loader is probed once per file, so
+ * its later loads are reported. Never tlsmem itself.
+ */
+static void all_consider(struct session *s, int pid)
+{
+	struct map_list ml = { 0 };
+	char exe[sizeof(((struct target *)0)->exe)];
+	bool ssl = false;
+	struct target *t;
+	size_t i;
+
+	if (pid == getpid() || target_of(s, pid) || !all_wanted(s, pid, exe, sizeof(exe)) ||
+	    procmaps_read(pid, &ml))
+		return;
+	for (i = 0; i < ml.n; i++)
+		if (ml.v[i].inode && ml.v[i].path[0] == '/' &&
+		    verdict_of(s, pid, &ml.v[i]) == V_SSL)
+			ssl = true;
+	if (!ssl || probe__follow(s->probe, pid, TLSMEM_PID_FOLLOW))
+		goto cleanup;
+	t = add_target(s, pid);
+	if (!t)
+		goto cleanup;
+	snprintf(t->exe, sizeof(t->exe), "%s", exe);
+	procinfo_comm(pid, t->comm, sizeof(t->comm));
+	for (i = 0; i < ml.n; i++)
+		if (ml.v[i].inode && ml.v[i].path[0] == '/' &&
+		    verdict_of(s, pid, &ml.v[i]) == V_NONE)
+			target__skip(t, &ml.v[i]);
+	if (target__scan(t) > 0)
+		attach_target(s, t);
+	symcache__reload(s->sc, pid);
+	/* found after start: said (at start, the attached line counts them) */
+	if (s->attach_ns)
+		p_info("observing PID %d (%s, %s)%s%s", pid, t->comm, t->exe,
+		       t->container[0] ? " in container " : "", t->container);
+cleanup:
+	map_list__free(&ml);
+}
+
+/* Queues pid for all_consider() (an exec or a loader event of a process not observed). */
+static void all_candidate(struct session *s, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncands; i++)
+		if (s->cands[i] == pid)
+			return;
+	if (s->ncands == s->cands_cap) {
+		size_t cap = s->cands_cap ? s->cands_cap * 2 : 64;
+		int *v;
+
+		if (cap > CANDS_MAX)
+			return;		/* a storm of execs: the next tick's scan finds them */
+		v = realloc(s->cands, cap * sizeof(*v));
+		if (!v)
+			return;
+		s->cands = v;
+		s->cands_cap = cap;
+	}
+	s->cands[s->ncands++] = pid;
+}
+
+/* Looks at the queued processes, a bounded number per pass. */
+static void all_pass(struct session *s)
+{
+	size_t i, n = s->ncands < CANDS_PER_PASS ? s->ncands : CANDS_PER_PASS;
+
+	for (i = 0; i < n; i++)
+		all_consider(s, s->cands[i]);
+	memmove(s->cands, s->cands + n, (s->ncands - n) * sizeof(*s->cands));
+	s->ncands -= n;
+}
+
+/* Every process there is, in pid order. */
+static void all_scan(struct session *s)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	int pid;
+
+	while (dir && (d = readdir(dir)))
+		if ((pid = atoi(d->d_name)) > 0)
+			all_consider(s, pid);
+	if (dir)
+		closedir(dir);
+}
+
+/* -a at start: the processes there are; --container must name one that exists. */
+static int all_start(struct session *s)
+{
+	char id[CGROUP_ID_MAX], pod[CGROUP_POD_MAX];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
+	int pid;
+
+	if (s->o->container) {
+		dir = opendir("/proc");
+		while (dir && !found && (d = readdir(dir)))
+			if ((pid = atoi(d->d_name)) > 0 && !cgroup_of(pid, id, pod) &&
+			    !strncmp(id, s->o->container, strlen(s->o->container)))
+				found = true;
+		if (dir)
+			closedir(dir);
+		if (!found) {
+			p_err("no process runs in a container whose id starts with %s (ids as "
+			      "docker ps --no-trunc or crictl ps show them)", s->o->container);
+			return 2;
+		}
+	}
+	all_scan(s);
+	p_info("observing %zu OpenSSL process%s on this host%s%s%s%s; new ones as they "
+	       "start or load OpenSSL", s->ntargets, s->ntargets == 1 ? "" : "es",
+	       s->o->exe ? ", program " : "", s->o->exe ? s->o->exe : "",
+	       s->o->container ? ", container " : "", s->o->container ? s->o->container : "");
+	return 0;
+}
+
 /* Puts the targets in the BPF side's filter, then what they forked already. */
 static int follow_start(struct session *s)
 {
@@ -671,6 +875,8 @@ static int follow_start(struct session *s)
 			return 1;
 		}
 	}
+	if (s->o->all)
+		return all_start(s);
 	/* new targets are appended: each is walked in turn, the whole tree */
 	for (i = 0; i < s->ntargets && !s->o->cmd; i++)
 		follow_existing(s, i);
@@ -811,6 +1017,8 @@ static void rescan(struct session *s)
 				procinfo_comm(t->pid, t->comm, sizeof(t->comm));
 			if (s->follow)
 				follow_mapped(s, t);
+		} else if (s->o->all) {
+			all_candidate(s, pids[i]);	/* a process not observed loaded something */
 		}
 		if (pids[i] == s->child) {
 			kill(s->child, SIGCONT);
@@ -1004,7 +1212,7 @@ static bool tick(struct session *s)
 	if (alive)
 		preattach_count(s);
 	free(live);
-	return alive > 0;
+	return alive > 0 || s->o->all;	/* -a waits for processes to come */
 }
 
 static void fill_summary(struct session *s, struct summary *sum)
@@ -1033,6 +1241,9 @@ static void fill_summary(struct session *s, struct summary *sum)
 	sum->probe_hits = probe__hits(s->probe);
 	sum->light = s->o->light;
 	sum->tlsmem_bytes = model__bytes(s->m) + sampler__bytes(s->sp);
+	if (procinfo_rss(getpid(), &sum->tlsmem_rss))
+		sum->tlsmem_rss = 0;
+	sum->ringbuf_bytes = probe__ringbuf_bytes(s->probe);
 	sum->growth = sampler__growth(s->sp);
 	sum->hist = sampler__history(s->sp);
 	sum->baseline_s = sampler__baseline_s(s->sp);
@@ -1367,6 +1578,8 @@ static int loop(struct session *s)
 		if (!wait_events(s, timeout, &quit))
 			return 1;
 		rescan(s);
+		if (s->o->all)
+			all_pass(s);
 		now = now_ns();
 		if (end && now >= end)
 			break;
@@ -1546,14 +1759,15 @@ static int start(struct session *s)
 	struct probe_opts po = { .ringbuf_bytes = s->o->ringbuf_bytes, .verbose = s->o->verbose,
 				 .entry_only = s->o->entry_probes, .light = s->o->light,
 				 .empty = s->o->empty_programs, .stop_all = s->o->hold_loads,
-				 .follow = s->o->children || s->o->cmd };
+				 .follow = s->o->children || s->o->cmd || s->o->all,
+				 .all = s->o->all };
 	struct preload pl = { .po = po };
 	__u64 t0 = now_ns();
 	int err;
 
 	if (!s->o->cmd && !s->o->verbose)
 		pl.started = !pthread_create(&pl.thread, NULL, preload_run, &pl);
-	err = s->o->cmd ? setup_cmd(s) : setup_pids(s);
+	err = s->o->cmd ? setup_cmd(s) : s->o->all ? 0 : setup_pids(s);
 	if (!err)
 		err = open_outputs(s);
 	if (err) {
@@ -1580,8 +1794,9 @@ static int start(struct session *s)
 	}
 	s->follow = po.follow;
 	preattach_take(s);	/* before the probes: what they cannot have seen open */
-	if (attach_all(s) || follow_start(s))
-		return 1;
+	err = attach_all(s) ? 1 : follow_start(s);
+	if (err)
+		return err;
 	s->attach_ns = now_ns();
 	s->prev_ns = s->attach_ns;
 	say_attached(s, t0);
@@ -1716,6 +1931,8 @@ int session_run(const struct opts *o)
 	for (i = 0; i < s.ntargets; i++)
 		target__free(&s.targets[i]);
 	free(s.targets);
+	free(s.cands);
+	htab__clear(&s.verdicts);
 	free(s.pre_socks);
 	return rc;
 }

@@ -250,7 +250,7 @@ size_check()
 	if [ "$w" -ge 200 ]; then
 		# wide: nothing dropped
 		if grep -Eq '\([0-9]+ created, [0-9]+ freed, [0-9]+ adopted\)' "$SCREEN" &&
-		   grep -Eq 'tlsmem [0-9.]+ [KMG]?i?B, [0-9]+ probes' "$SCREEN"; then
+		   grep -Eq 'tlsmem RSS [0-9.]+ [KMG]?i?B \(ring [0-9.]+ [KMG]?i?B x2, model [0-9.]+ [KMG]?i?B\), [0-9]+ probes' "$SCREEN"; then
 			pass "$name.everything"
 		else
 			fail "$name.everything" "$(sed -n 1,8p "$SCREEN")"

@@ -590,6 +590,9 @@ static void test_figures(void)
 		  "no flag without a detector");
 	ASSERT_STREQ(label(&e.s[0], "pid"), "4242", "pid label");
 	ASSERT_STREQ(label(&e.s[0], "comm"), "gt_server", "comm label");
+	ASSERT_EQ(count(&e, "tlsmem_target_info"), 1, "one info series per live target");
+	ASSERT_EQ(find(&e, "tlsmem_target_info", "target_pid", "4242")->v, 1, "target_info");
+	ASSERT_EQ(value(&e, "tlsmem_target_info_dropped"), 0, "none dropped");
 	for (i = 0; i < (size_t)e.ns; i++)
 		CHECK_(e.s[i].nl >= 2 && !strcmp(e.s[i].l[0].name, "pid") &&
 		       !strcmp(e.s[i].l[1].name, "comm"), "pid and comm on every series", "%s",

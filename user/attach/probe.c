@@ -156,6 +156,7 @@ static int open_load(struct probe *p, const struct probe_opts *o, bool multi)
 	p->skel->rodata->targ_light = o->light;
 	p->skel->rodata->targ_empty = o->empty;
 	p->skel->rodata->targ_filter = o->follow;
+	p->skel->rodata->targ_all = o->all;
 	bpf_program__set_autoload(p->skel->progs.on_fork, o->follow);
 	bpf_program__set_autoload(p->skel->progs.on_exec, o->follow);
 	bpf_program__set_autoload(p->skel->progs.on_exit, o->follow);
@@ -514,6 +515,11 @@ int probe__follow(struct probe *p, int pid, __u32 flags)
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.pids), &k, &flags, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+__u64 probe__ringbuf_bytes(const struct probe *p)
+{
+	return p ? bpf_map__max_entries(p->skel->maps.events) : 0;
 }
 
 int probe__events_fd(const struct probe *p)

@@ -22,6 +22,7 @@ struct probe_opts {
 	bool entry_only;		/* probe functions at their entry, never moved */
 	bool light;			/* SSL_new and SSL_free only */
 	bool empty;			/* programs that only count their hits (benchmarks) */
+	bool all;			/* -a: every process's execs and loader events reported */
 	bool follow;			/* follow forks in the kernel: probes for every process
 					   mapping a file, filtered by pid (probe__follow) */
 };
@@ -47,6 +48,8 @@ int probe__attach_loader(struct probe *p, int pid, const char *path, const struc
  * tlsmem_pid_flag); its forks join it before they run. 0 or -errno.
  */
 int probe__follow(struct probe *p, int pid, __u32 flags);
+/* Size of the events ring buffer (user space maps it twice). */
+__u64 probe__ringbuf_bytes(const struct probe *p);
 /* File descriptor of the events ring buffer map. */
 int probe__events_fd(const struct probe *p);
 /* Events the BPF side could not emit (ring buffer full), summed over CPUs. */

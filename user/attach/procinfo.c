@@ -131,7 +131,8 @@ int procinfo_tcp_table(int pid, __u64 **out, size_t *nout)
 		free(v);
 		return err;
 	}
-	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
 	*out = v;
 	*nout = n;
 	return 0;

@@ -254,6 +254,11 @@ void target__free(struct target *t)
 	memset(t, 0, sizeof(*t));
 }
 
+void target__skip(struct target *t, const struct map_entry *e)
+{
+	seen_before(t, e);
+}
+
 int target__inherit(struct target *child, const struct target *parent)
 {
 	size_t i;
@@ -279,6 +284,9 @@ void target__release(struct target *t, bool keep_objs)
 			       .start_ns = t->start_ns, .exit_ns = t->exit_ns };
 
 	memcpy(keep.comm, t->comm, sizeof(keep.comm));
+	memcpy(keep.exe, t->exe, sizeof(keep.exe));
+	memcpy(keep.container, t->container, sizeof(keep.container));
+	memcpy(keep.pod, t->pod, sizeof(keep.pod));
 	if (keep_objs) {
 		target__drop_elves(t);
 		keep.objs = t->objs;

@@ -46,6 +46,9 @@ struct target {
 	bool child;			/* started by us with -- COMMAND */
 	int exit_status;		/* wait status when child and exited */
 	int ppid;			/* followed from this parent's fork, or 0 */
+	char exe[256];			/* its program (-a), "" when not read */
+	char container[65];		/* container id from its cgroup (-a), "" if none */
+	char pod[37];			/* Kubernetes pod uid (-a), "" if none */
 	__u64 start_ns, exit_ns;	/* CLOCK_MONOTONIC when followed and when gone; 0 unknown */
 	struct ssl_obj *objs;
 	size_t nobjs;
@@ -82,6 +85,9 @@ void target__drop_elves(struct target *t);
  * already). 0 or -ENOMEM.
  */
 int target__inherit(struct target *child, const struct target *parent);
+struct map_entry;
+/* Marks the file e maps as examined already (known to hold no OpenSSL). */
+void target__skip(struct target *t, const struct map_entry *e);
 /*
  * Frees what the target owns but keeps who it was (pid, comm, times, exit)
  * and, if keep_objs, the OpenSSL objects found (without their ELF images).

@@ -296,6 +296,8 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->cpu_pct = summary_cpu_pct(s);
 	sn->light = s->light;
 	sn->tlsmem_bytes = s->tlsmem_bytes;
+	sn->tlsmem_rss = s->tlsmem_rss;
+	sn->ringbuf_bytes = s->ringbuf_bytes;
 	sn->bytes_per_ssl = summary_bytes_per_ssl(s);
 	if (s->model)
 		summary_ssl_cost(s, &sn->cost);

@@ -415,7 +415,7 @@ static int hdr_events(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
 	struct pieces ps = { .n = 0 };
-	char a[32], b[32], d[32];
+	char a[32], b[32], d[32], e[32];
 
 	if (sn->rates)
 		piece_add(&ps, 2, VS_NORMAL, "allocs   %s  frees %s   ",
@@ -432,9 +432,14 @@ static int hdr_events(struct view *v, int r)
 	}
 	if (!sn->events_lost && !sn->complete)
 		piece_add(&ps, 1, VS_WARN, " (figures approximate: see the report)");
-	piece_add(&ps, 3, VS_DIM, "   tlsmem %s, %llu probes%s, %s hits/s ~%.1f%% CPU",
-		  fmt_bytes(a, sizeof(a), (double)sn->tlsmem_bytes), (unsigned long long)sn->probes,
-		  sn->light ? " (light)" : "", fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
+	/* its own RSS, with the ring buffer (mapped twice) and the model in it */
+	piece_add(&ps, 3, VS_DIM, "   tlsmem RSS %s (ring %s x2, model %s)",
+		  fmt_bytes(a, sizeof(a), (double)(sn->tlsmem_rss ? sn->tlsmem_rss : sn->tlsmem_bytes)),
+		  fmt_bytes(b, sizeof(b), (double)sn->ringbuf_bytes),
+		  fmt_bytes(e, sizeof(e), (double)sn->tlsmem_bytes));
+	piece_add(&ps, 4, VS_DIM, ", %llu probes%s, %s hits/s ~%.1f%% CPU",
+		  (unsigned long long)sn->probes, sn->light ? " (light)" : "",
+		  fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
 	pieces_put(v, r, 0, &ps);
 	if (ps.p[0].shown)
 		put(v, r, 0, VS_LABEL, "allocs");	/* the line's label, as on the others */

@@ -63,6 +63,7 @@ struct snap {
 	double hits_per_s, cpu_pct;
 	bool light;
 	size_t tlsmem_bytes;
+	__u64 tlsmem_rss, ringbuf_bytes;
 	double bytes_per_ssl;
 	struct ssl_cost cost;		/* per SSL object: p50, p99, max */
 	bool complete, has_growth;

@@ -199,6 +199,11 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 		    summary_complete(s)),
 		dbl("tlsmem_observed_seconds", "Seconds since the probes were live.",
 		    s->duration_s),
+		num("tlsmem_self_rss_bytes", "gauge",
+		    "tlsmem's own resident memory, the ring buffer (mapped twice) included.",
+		    s->tlsmem_rss),
+		num("tlsmem_self_ringbuf_bytes", "gauge", "Size of tlsmem's ring buffer.",
+		    s->ringbuf_bytes),
 	};
 	size_t i;
 
@@ -277,6 +282,43 @@ static int put_sites(FILE *f, const struct summary *s, const struct who *w, size
 	return 0;
 }
 
+/*
+ * One series per live target, value 1, naming it: pid, comm, exe,
+ * container, pod (the other series stay without these labels, so that
+ * their number does not grow with the processes). At most
+ * METRICS_MAX_TARGETS; the rest are counted as dropped.
+ */
+static void put_targets(FILE *f, const struct summary *s, const struct who *w)
+{
+	size_t i, n = 0, dropped = 0;
+	char pid[24];
+
+	put_family(f, "tlsmem_target_info", "gauge",
+		   "A process observed now (1), with its identity in the labels.");
+	for (i = 0; i < s->ntargets; i++) {
+		const struct target *t = &s->targets[i];
+
+		if (t->exited)
+			continue;
+		if (n++ >= METRICS_MAX_TARGETS) {
+			dropped++;
+			continue;
+		}
+		snprintf(pid, sizeof(pid), "%d", t->pid);
+		open_sample(f, "tlsmem_target_info", w);
+		put_label(f, "target_pid", pid);
+		put_label(f, "target_comm", t->comm);
+		put_label(f, "exe", t->exe);
+		put_label(f, "container", t->container);
+		put_label(f, "pod", t->pod);
+		fputs("} 1\n", f);
+	}
+	put_family(f, "tlsmem_target_info_dropped", "gauge",
+		   "Live processes left out of tlsmem_target_info (over its series limit).");
+	open_sample(f, "tlsmem_target_info_dropped", w);
+	fprintf(f, "} %zu\n", dropped);
+}
+
 int metrics_render(FILE *f, const struct summary *s, size_t top_sites)
 {
 	struct who w;
@@ -284,6 +326,7 @@ int metrics_render(FILE *f, const struct summary *s, size_t top_sites)
 
 	who_of(s, &w);
 	put_scalars(f, s, &w);
+	put_targets(f, s, &w);
 	err = put_flags(f, s, &w);
 	if (!err)
 		err = put_sites(f, s, &w, top_sites);

@@ -20,6 +20,7 @@
 struct summary;
 
 #define METRICS_TOP_SITES	20	/* a reasonable default for top_sites */
+#define METRICS_MAX_TARGETS	500	/* tlsmem_target_info series at most */
 
 /*
  * Writes every metric family (HELP, TYPE, samples) of s to f; per-site

@@ -429,6 +429,18 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 		jsonw__u64(w, (__u64)t->pid);
 		jsonw__key(w, "comm");
 		jsonw__str(w, t->comm);
+		if (t->ppid) {
+			jsonw__key(w, "ppid");
+			jsonw__u64(w, (__u64)t->ppid);
+		}
+		if (t->exe[0]) {
+			jsonw__key(w, "exe");
+			jsonw__str(w, t->exe);
+		}
+		jsonw__key(w, "container");
+		jsonw__str(w, t->container);
+		jsonw__key(w, "pod");
+		jsonw__str(w, t->pod);
 		jsonw__key(w, "exited");
 		jsonw__bool(w, t->exited);
 		/* how it ended: null when unknown (-p) or still running */
@@ -634,6 +646,8 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__key(w, "tlsmem");
 	jsonw__obj_open(w);
 	json_kv(w, "model_bytes", s->tlsmem_bytes);
+	json_kv(w, "rss_bytes", s->tlsmem_rss);
+	json_kv(w, "ringbuf_bytes", s->ringbuf_bytes);
 	json_kv(w, "probes", s->probes);
 	jsonw__key(w, "mode");
 	jsonw__str(w, s->light ? "light" : "full");

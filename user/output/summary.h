@@ -36,6 +36,8 @@ struct summary {
 	__u64 probe_hits;		/* probe hits in the target since attach */
 	bool light;			/* --light: SSL_new/SSL_free only */
 	size_t tlsmem_bytes;		/* tlsmem's own memory for the model */
+	__u64 tlsmem_rss;		/* tlsmem's own resident memory (VmRSS), 0 unknown */
+	__u64 ringbuf_bytes;		/* the ring buffer, mapped twice in that RSS */
 	const struct model *model;
 	const struct sites *sites;
 	const struct growth *growth;	/* flags and per-site deltas; may be NULL */
