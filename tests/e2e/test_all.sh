@@ -116,5 +116,32 @@ if [ -n "$C" ]; then
 	kill "$C" 2>/dev/null
 	wait_exit "$C" 10
 fi
+
+# the whole host, no filter: nginx and node among the rest, with their programs
+NODE=$(command -v node || command -v nodejs)
+NGINX=$(command -v nginx)
+if [ -n "$NGINX" ] && [ -n "$NODE" ]; then
+	port=$(free_port)
+	nginx_conf "$TMP/nginx" "$port"
+	spawn nginx "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
+	spawn node "$NODE" tests/targets/node_server.js --port 0 --cert "$TMP/cert.pem" \
+		--key "$TMP/key.pem"
+	NODE_PID=$LAST_PID
+	wait_for_line "$TMP/node.out" '^listening [0-9]+ pid [0-9]+$' 20 "$NODE_PID" ||
+		fail node_setup "node_server.js did not start"
+	for _ in $(seq 1 100); do
+		[ -s "$TMP/nginx/nginx.pid" ] && break
+		sleep 0.1
+	done
+	NGINX_PID=$(cat "$TMP/nginx/nginx.pid" 2>/dev/null)
+	RUN_TIMEOUT_S=60 run_tlsmem host -a -d 1 --json
+	check_eq host_exit "$RC" 0
+	check_eq nginx_seen "$(jq -r --argjson p "${NGINX_PID:-0}" \
+		'.targets[] | select(.pid == $p) | .exe' "$OUT")" "$(readlink -f "$NGINX")"
+	check_eq node_seen "$(jq -r --argjson p "$NODE_PID" '.targets[] | select(.pid == $p) | .exe' "$OUT")" \
+		"$(readlink -f "$NODE")"
+else
+	skip host "nginx or node not installed"
+fi
 cleanup_cg
 e2e_finish
