@@ -23,7 +23,8 @@ LIBS       := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -le
 # Sources that use libbpf or curses; every other user/ source is pure or
 # plain-libc and is linked into the unit tests.
 SYS_SRCS   := user/main.c user/attach/probe.c user/attach/wraps.c user/attach/umulti.c \
-	      user/attach/reader.c user/session.c user/live/tui.c
+	      user/attach/reader.c user/session.c user/session_check.c user/session_targets.c \
+	      user/session_all.c user/session_out.c user/live/tui.c
 USER_SRCS  := $(wildcard user/*.c $(addsuffix /*.c,$(addprefix user/,$(STAGES))))
 USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 UNIT_SRCS  := $(filter-out $(SYS_SRCS),$(USER_SRCS))
