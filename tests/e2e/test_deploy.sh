@@ -68,7 +68,7 @@ check_eq least_caps_exit "$WAIT_RC" 0
 check_eq least_caps_ssl "$(json_get "$TMP/least.json" .ssl.created)" 3
 
 # the mounts: what tlsmem checks at start is under one of them
-btf=$(grep -o '"/sys/kernel/btf/vmlinux"' user/session.c | tr -d '"' | head -1)
+btf=$(grep -ho '"/sys/kernel/btf/vmlinux"' user/session*.c | tr -d '"' | head -1)
 under=no
 IFS=, read -ra mounts <<<"$(fact mounts)"
 for m in "${mounts[@]}"; do
