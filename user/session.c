@@ -167,6 +167,22 @@ static void preattach_count(struct session *s)
 	s->pre_open = open;
 }
 
+/* The model's figures per process, once per interval (a walk over every block). */
+static void per_process(struct session *s)
+{
+	size_t cap = s->ntargets + 16;
+
+	if (cap > s->pstats_cap) {
+		struct pid_stats *v = realloc(s->pstats, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		s->pstats = v;
+		s->pstats_cap = cap;
+	}
+	s->npstats = model__pid_stats(s->m, s->pstats, s->pstats_cap);
+}
+
 /* Once per interval: who is alive, how much memory they hold. */
 static bool tick(struct session *s)
 {
@@ -186,6 +202,7 @@ static bool tick(struct session *s)
 	}
 	if (alive && live)
 		measure(s, live, alive);
+	per_process(s);
 	if (alive)
 		preattach_count(s);
 	free(live);
@@ -203,6 +220,8 @@ void session_fill_summary(struct session *s, struct summary *sum)
 	model__totals(s->m, &sum->tot);
 	sum->rss_bytes = s->rss_bytes;
 	sum->mem_pss = s->mem_pss;
+	sum->pids = s->pstats;
+	sum->npids = s->npstats;
 	sum->events_received = reader__received(s->rd);
 	sum->events_lost = probe__lost(s->probe) + reader__failed(s->rd);
 	sum->model = s->m;
@@ -655,6 +674,7 @@ int session_run(const struct opts *o)
 	for (i = 0; i < s.ntargets; i++)
 		target__free(&s.targets[i]);
 	free(s.targets);
+	free(s.pstats);
 	free(s.cands);
 	htab__clear(&s.verdicts);
 	free(s.pre_socks);

@@ -103,6 +103,10 @@ check_eq b_listed "$(jq -r --argjson p "$B" '[.targets[] | select(.pid == $p)] |
 check_eq b_exe "$(jq -r --argjson p "$B" '.targets[] | select(.pid == $p) | .exe' "$J")" \
 	"$(readlink -f "$GT_SERVER")"
 check_eq three_listed "$(jq -r '.targets | length' "$J")" $((2 + ${C:+1}))
+# per process: its live SSL objects and OpenSSL bytes, adding up to the totals
+check_eq per_process_bytes "$(jq -r '[.targets[].heap_live_bytes // 0] | add' "$J")" \
+	"$(jq -r .heap.live_bytes "$J")"
+check_eq per_process_ssl "$(jq -r '[.targets[].ssl_live // 0] | add' "$J")" "$(jq -r .ssl.live "$J")"
 check_eq not_itself "$(jq -r --argjson p "$TL" '[.targets[] | select(.pid == $p)] | length' "$J")" 0
 check_eq only_named "$(jq -r --arg n "$NAME" '[.targets[] | select(.comm != $n)] | length' "$J")" 0
 if [ -n "$C" ]; then

@@ -1154,6 +1154,39 @@ static void test_same_pointer_in_two_pids(void)
  * A process exit releases its blocks (counted as frees, exit_blocks) and
  * its live SSL objects (ssl_exited); other processes keep theirs.
  */
+/* Live figures per process add up to the totals; a full table keeps the first ones. */
+static void test_pid_stats(void)
+{
+	struct pid_stats v[4];
+	struct fx f;
+	size_t n, i;
+	__u64 bytes = 0;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, ssl_new_ev(100, 100, 0x9000));
+	feed_a(f.m, alloc_ev(100, 100, 0x1000, 100, 0x9000, 0));
+	feed_a(f.m, alloc_ev(100, 100, 0x2000, 20, 0, 0));
+	feed_a(f.m, alloc_ev(200, 200, 0x1000, 7, 0, 0));
+	n = model__pid_stats(f.m, v, 4);
+	ASSERT_EQ(n, 2, "two processes");
+	for (i = 0; i < n && i < 4; i++) {
+		bytes += v[i].live_bytes;
+		if (v[i].pid == 100) {
+			ASSERT_EQ(v[i].live_bytes, 120, "pid 100's bytes");
+			ASSERT_EQ(v[i].live_blocks, 2, "pid 100's blocks");
+			ASSERT_EQ(v[i].ssl_live, 1, "pid 100's SSL object");
+		} else {
+			ASSERT_EQ(v[i].pid, 200, "pid 200");
+			ASSERT_EQ(v[i].live_bytes, 7, "pid 200's bytes");
+			ASSERT_EQ(v[i].ssl_live, 0, "pid 200 has no SSL object");
+		}
+	}
+	ASSERT_EQ(bytes, tot(f.m).live_bytes, "adds up to live_bytes");
+	ASSERT_EQ(model__pid_stats(f.m, v, 1), 1, "a table of one");
+	fx_fini(&f);
+}
+
 static void test_process_exit_releases_its_blocks(void)
 {
 	struct model_totals t;
@@ -2498,6 +2531,7 @@ static const struct test_case tests[] = {
 	TEST(test_realloc_inside_ssl_new_attributed),
 	TEST(test_ssl_new_pending_address_reused_by_other_thread),
 	TEST(test_same_pointer_in_two_pids),
+	TEST(test_pid_stats),
 	TEST(test_process_exit_releases_its_blocks),
 	TEST(test_tid_reused_by_another_pid),
 	TEST(test_bad_records_rejected),

@@ -122,6 +122,21 @@ void model__site(const struct model *m, __u32 id, struct site_stats *out);
  * in all (which may exceed cap).
  */
 size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap);
+
+/* Live figures of one process. */
+struct pid_stats {
+	__u32 pid;
+	__u32 pad;
+	__u64 live_bytes, live_blocks;	/* OpenSSL blocks it holds */
+	__u64 ssl_live;			/* its live SSL objects */
+};
+
+/*
+ * The live figures per process, for at most cap processes (those seen
+ * first in the tables); returns how many were filled. Walks every tracked
+ * block: once per interval at most.
+ */
+size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap);
 /*
  * Weighs the owners that died at least MODEL_MATURE_NS before now_ns (the
  * records' clock): they count in their sites' owners_freed and owners_left

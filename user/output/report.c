@@ -437,6 +437,14 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 			jsonw__key(w, "exe");
 			jsonw__str(w, t->exe);
 		}
+		for (j = 0; !t->exited && j < s->npids; j++) {
+			if ((int)s->pids[j].pid != t->pid)
+				continue;
+			jsonw__key(w, "ssl_live");
+			jsonw__u64(w, s->pids[j].ssl_live);
+			jsonw__key(w, "heap_live_bytes");
+			jsonw__u64(w, s->pids[j].live_bytes);
+		}
 		jsonw__key(w, "container");
 		jsonw__str(w, t->container);
 		jsonw__key(w, "pod");

@@ -25,6 +25,8 @@ struct summary {
 	double duration_s;		/* since the probes were live */
 	double interval_s;
 	struct model_totals tot;
+	const struct pid_stats *pids;	/* live figures per process, at the last interval */
+	size_t npids;
 	__u64 rss_bytes;		/* RSS of one live target, or summed PSS of several */
 	bool mem_pss;			/* rss_bytes is a sum of PSS */
 	__u64 open_sockets;		/* TCP/TCP6 sockets of the targets; UINT64_MAX unknown */
