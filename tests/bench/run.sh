@@ -30,7 +30,7 @@ round()
 		"$LOOP" "$N" 2>&1 >/dev/null | awk '/^ns_per_pair/ { print $2 }'
 	else
 		# shellcheck disable=SC2086
-		"${2:-$TLSMEM}" $1 --json=/dev/null -- "$LOOP" "$N" 2>&1 >/dev/null |
+		"${2:-$TLSMEM}" $1 -- "$LOOP" "$N" 2>&1 >/dev/null |
 			awk '/^ns_per_pair/ { print $2 }'
 	fi
 }
@@ -130,7 +130,7 @@ observed()
 	load "$1"
 	kill -INT "$t"
 	wait "$t"
-	jq -r '.events.lost' "$TMPB/out.json" >> "$TMPB/lost"
+	echo "${MODE:-tlsmem} $(jq -r '.events.lost' "$TMPB/out.json")" >> "$TMPB/lost"
 }
 
 # The naive peer. Its uprobes are on the library file and fire in every
@@ -165,6 +165,7 @@ declare -A res runs
 for w in "${workloads[@]}"; do
 	for _ in $(seq "${HS_ROUNDS:-3}"); do
 		for mode in "${modes[@]}"; do
+			MODE=$mode
 			case $mode in
 			bare) v=$(load "$w") ;;
 			bpftrace) v=$(naive "$w") ;;
@@ -191,8 +192,8 @@ for w in "${workloads[@]}"; do
 	done
 	printf '\n'
 done
-printf 'events lost under tlsmem (default ring buffer), all rounds: %s\n' \
-	"$(awk '{ s += $1 } END { print s + 0 }' "$TMPB/lost")"
+printf 'events lost (default ring buffer), all rounds: %s\n' \
+	"$(awk '{ v = $NF; $NF = ""; s[$0] += v } END { for (k in s) printf "%s%s %d", n++ ? ", " : "", k, s[k] }' "$TMPB/lost")"
 if [ -n "${res[s_server_handshakes.bpftrace]:-}" ]; then
 	for w in "${workloads[@]}"; do
 		printf 'tlsmem vs the naive peer, %s: %.1fx\n' "$w" \
