@@ -128,6 +128,13 @@ struct cmp_val cmp_conn_bytes(const struct cmp_run *r, enum cmp_basis b);
  */
 bool cmp_judge(const struct cmp *c, int k, double pct, double site_bytes, struct cmp_verdict *v);
 
+/* The last component of path; path itself when it has none (no '/', or one at the end). */
+const char *cmp_base_name(const char *path);
+/* s (NULL: "?") into buf, control bytes shown as '?': names from a file reach a terminal. */
+void cmp_clean_copy(char *buf, size_t cap, const char *s);
+/* A caller that is an unnamed address ("0x..."), not a function name. */
+bool cmp_is_address(const char *caller);
+
 /* argv[0] is "compare". Returns the exit status: 0, 1, 2 (bad input), 3 (over budget). */
 int compare_main(int argc, char **argv);
 
