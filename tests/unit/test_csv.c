@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The CSV writer: quoting, numbers, sticky errors. */
+/* The CSV writer (quoting, numbers, sticky errors) and the reader. */
 #define TEST_IMPLEMENTATION
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "test.h"
 #include "csv.h"
 
@@ -70,10 +72,73 @@ static void test_error_is_sticky(void)
 	fclose(f);
 }
 
+/* What the writer quotes, the reader gives back field for field. */
+static void test_read_back(void)
+{
+	static const char *const want[] = { "plain", "a,b", "say \"hi\"", "two\nlines", "" };
+	char *text = render(quoted_row);
+	struct csv_rec r = { 0 };
+	FILE *f = text ? fmemopen(text, strlen(text), "r") : NULL;
+	size_t i;
+
+	if (!ASSERT_TRUE(f != NULL, "stream"))
+		goto out;
+	if (ASSERT_EQ(csv_rec__read(f, &r), 1, "a record") && ASSERT_EQ(r.nf, 5, "five fields"))
+		for (i = 0; i < 5; i++)
+			ASSERT_STREQ(csv_rec__get(&r, i), want[i], "field");
+	ASSERT_EQ(csv_rec__read(f, &r), 0, "then the end");
+	fclose(f);
+out:
+	csv_rec__free(&r);
+	free(text);
+}
+
+static void test_read_crlf_and_last_line(void)
+{
+	static const char text[] = "time_s,flags\r\n1.5,leak\r\n2,";
+	struct csv_rec r = { 0 };
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	if (!ASSERT_TRUE(f != NULL, "stream"))
+		return;
+	ASSERT_EQ(csv_rec__read(f, &r), 1, "header");
+	ASSERT_STREQ(csv_rec__get(&r, 1), "flags", "CR dropped before LF");
+	ASSERT_EQ(csv_rec__read(f, &r), 1, "row");
+	ASSERT_STREQ(csv_rec__get(&r, 1), "leak", "CR dropped");
+	ASSERT_EQ(csv_rec__read(f, &r), 1, "a last line without its LF");
+	if (ASSERT_EQ(r.nf, 2, "two fields, the last empty"))
+		ASSERT_STREQ(csv_rec__get(&r, 1), "", "empty field");
+	ASSERT_EQ(csv_rec__read(f, &r), 0, "end");
+	fclose(f);
+	csv_rec__free(&r);
+}
+
+static void test_read_too_long(void)
+{
+	size_t n = CSV_REC_MAX + 16;
+	char *text = malloc(n);
+	struct csv_rec r = { 0 };
+	FILE *f;
+
+	if (!ASSERT_TRUE(text != NULL, "buffer"))
+		return;
+	memset(text, 'x', n);
+	f = fmemopen(text, n, "r");
+	if (ASSERT_TRUE(f != NULL, "stream")) {
+		ASSERT_EQ(csv_rec__read(f, &r), -E2BIG, "a record over CSV_REC_MAX");
+		fclose(f);
+	}
+	csv_rec__free(&r);
+	free(text);
+}
+
 static const struct test_case tests[] = {
 	TEST(test_quoting),
 	TEST(test_numbers_and_rows),
 	TEST(test_error_is_sticky),
+	TEST(test_read_back),
+	TEST(test_read_crlf_and_last_line),
+	TEST(test_read_too_long),
 };
 
 int main(void)

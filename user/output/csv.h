@@ -5,7 +5,8 @@
 /*
  * RFC 4180 writer on a FILE *: it owns separators and quoting (a field with
  * a comma, quote, CR or LF is quoted, quotes doubled); lines end in "\n".
- * Errors are sticky. No libbpf, no curses.
+ * Errors are sticky. And the reader `tlsmem plot` takes the time series
+ * back with. No libbpf, no curses.
  */
 #include <linux/types.h>
 #include <stdio.h>
@@ -25,5 +26,26 @@ int csv_writer__free(struct csv_writer *w);
  * at the last component; NULL + errno.
  */
 FILE *csv_open(const char *path);
+
+#define CSV_REC_MAX	(1 << 20)	/* bytes in one record read: more is not tlsmem's CSV */
+
+/* A record read back: nf NUL-terminated fields in buf at off[]. Zeroed before the first read. */
+struct csv_rec {
+	char *buf;
+	size_t len, cap;
+	size_t *off;
+	size_t nf, fcap;
+};
+
+/*
+ * Reads one record (RFC 4180: quoted fields, "" for a quote; a CR before the
+ * LF is dropped): 1, 0 at end of file, -E2BIG for a record over CSV_REC_MAX
+ * bytes, -ENOMEM or -EIO.
+ */
+int csv_rec__read(FILE *f, struct csv_rec *r);
+/* Field i (< r->nf) of the last record read. */
+const char *csv_rec__get(const struct csv_rec *r, size_t i);
+/* Frees what r holds and zeroes it; r itself is the caller's. */
+void csv_rec__free(struct csv_rec *r);
 
 #endif /* TLSMEM_CSV_H */

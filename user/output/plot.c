@@ -19,7 +19,6 @@
 #include "log.h"
 #include "plot.h"
 
-#define REC_MAX		(1 << 20)	/* bytes in one CSV record: more is not our CSV */
 #define LABEL_MAX	64
 
 enum plot_col { C_TIME, C_BYTES, C_RSS, C_SSL, C_FLAGS, C__COUNT };
@@ -39,14 +38,6 @@ struct series {
 	char **flags;
 	size_t n, cap;
 	size_t skipped;			/* malformed rows */
-};
-
-/* A CSV record: nf NUL-terminated fields in buf at off[]. */
-struct rec {
-	char *buf;
-	size_t len, cap;
-	size_t *off;
-	size_t nf, fcap;
 };
 
 /* Bars of bytes per connection, one cluster per run saved with tlsmem --json. */
@@ -101,96 +92,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
-/* ---- reading the CSV (RFC 4180; CR before LF tolerated) ---- */
-
-static int rec_put(struct rec *r, char c)
-{
-	char *p;
-
-	if (r->len + 1 >= r->cap) {
-		if (r->cap >= REC_MAX)
-			return -E2BIG;
-		p = realloc(r->buf, r->cap ? r->cap * 2 : 256);
-		if (!p)
-			return -ENOMEM;
-		r->buf = p;
-		r->cap = r->cap ? r->cap * 2 : 256;
-	}
-	r->buf[r->len++] = c;
-	return 0;
-}
-
-/* Ends the current field and opens the next at len. */
-static int rec_field(struct rec *r)
-{
-	size_t *p;
-	int err = rec_put(r, '\0');
-
-	if (err)
-		return err;
-	if (r->nf + 1 >= r->fcap) {
-		p = realloc(r->off, (r->fcap ? r->fcap * 2 : 32) * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		r->off = p;
-		r->fcap = r->fcap ? r->fcap * 2 : 32;
-	}
-	r->off[++r->nf] = r->len;
-	return 0;
-}
-
-/* Reads one record: 1, 0 at end of file, -E2BIG, -ENOMEM or -EIO. */
-static int rec_read(FILE *f, struct rec *r)
-{
-	bool quoted = false, fresh = true;
-	int c, err = 0;
-
-	if (!r->off) {
-		r->off = calloc(32, sizeof(*r->off));
-		if (!r->off)
-			return -ENOMEM;
-		r->fcap = 32;
-	}
-	r->len = 0;
-	r->nf = 0;
-	r->off[0] = 0;
-	c = getc(f);
-	if (c == EOF)
-		return ferror(f) ? -EIO : 0;
-	for (; !err; c = getc(f)) {
-		if (quoted && c == '"') {
-			c = getc(f);
-			if (c != '"') {
-				quoted = false;
-				ungetc(c, f);
-				continue;
-			}
-			err = rec_put(r, '"');
-		} else if (quoted && c != EOF) {
-			err = rec_put(r, (char)c);
-		} else if (c == ',') {
-			err = rec_field(r);
-			fresh = true;
-			continue;
-		} else if (c == '\n' || c == EOF) {
-			err = rec_field(r);
-			break;
-		} else if (c == '"' && fresh) {
-			quoted = true;
-		} else if (c != '\r') {
-			err = rec_put(r, (char)c);
-		}
-		fresh = false;
-	}
-	if (!err && ferror(f))
-		err = -EIO;
-	return err ? err : 1;
-}
-
-static const char *rec_get(const struct rec *r, size_t i)
-{
-	return r->buf + r->off[i];
-}
+/* ---- reading the time series ---- */
 
 static bool parse_num(const char *s, double *v)
 {
@@ -224,7 +126,7 @@ static int series_grow(struct series *s)
 }
 
 /* Appends the row in r; a malformed row is counted and skipped. 0 or -ENOMEM. */
-static int series_add(struct series *s, const struct rec *r, const long *idx)
+static int series_add(struct series *s, const struct csv_rec *r, const long *idx)
 {
 	double v[C_FLAGS];
 	int i;
@@ -235,7 +137,7 @@ static int series_add(struct series *s, const struct rec *r, const long *idx)
 			return 0;
 		}
 	for (i = 0; i < C_FLAGS; i++)
-		if (!parse_num(rec_get(r, idx[i]), &v[i])) {
+		if (!parse_num(csv_rec__get(r, idx[i]), &v[i])) {
 			s->skipped++;
 			return 0;
 		}
@@ -243,7 +145,7 @@ static int series_add(struct series *s, const struct rec *r, const long *idx)
 		return -ENOMEM;
 	for (i = 0; i < C_FLAGS; i++)
 		s->v[i][s->n] = v[i];
-	s->flags[s->n] = strdup(idx[C_FLAGS] >= 0 ? rec_get(r, idx[C_FLAGS]) : "");
+	s->flags[s->n] = strdup(idx[C_FLAGS] >= 0 ? csv_rec__get(r, idx[C_FLAGS]) : "");
 	if (!s->flags[s->n])
 		return -ENOMEM;
 	s->n++;
@@ -251,7 +153,7 @@ static int series_add(struct series *s, const struct rec *r, const long *idx)
 }
 
 /* The header's columns into idx (-1: absent); 0, or 2 after a message. */
-static int find_columns(const struct series *s, const struct rec *r, long *idx)
+static int find_columns(const struct series *s, const struct csv_rec *r, long *idx)
 {
 	char missing[256] = "";
 	size_t i;
@@ -260,7 +162,7 @@ static int find_columns(const struct series *s, const struct rec *r, long *idx)
 	for (c = 0; c < C__COUNT; c++) {
 		idx[c] = -1;
 		for (i = 0; i < r->nf && idx[c] < 0; i++)
-			if (!strcmp(rec_get(r, i), csvcols[cols[c]].name))
+			if (!strcmp(csv_rec__get(r, i), csvcols[cols[c]].name))
 				idx[c] = (long)i;
 		if (idx[c] < 0 && c != C_FLAGS)
 			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
@@ -276,7 +178,7 @@ static int find_columns(const struct series *s, const struct rec *r, long *idx)
 /* Reads s->path; 0, or the exit status after a message. */
 static int series_load(struct series *s)
 {
-	struct rec r = { 0 };
+	struct csv_rec r = { 0 };
 	long idx[C__COUNT];
 	FILE *f;
 	int rc = 0, err;
@@ -286,13 +188,13 @@ static int series_load(struct series *s)
 		p_err("cannot read %s: %s", s->path, strerror(errno));
 		return 2;
 	}
-	err = rec_read(f, &r);
+	err = csv_rec__read(f, &r);
 	if (err == 0) {
 		p_err("%s: empty file (expected the CSV of tlsmem -o)", s->path);
 		rc = 2;
 	} else if (err > 0) {
 		rc = find_columns(s, &r, idx);
-		while (!rc && (err = rec_read(f, &r)) > 0)
+		while (!rc && (err = csv_rec__read(f, &r)) > 0)
 			err = series_add(s, &r, idx) ? -ENOMEM : 1;
 	}
 	if (!rc && err < 0) {
@@ -307,8 +209,7 @@ static int series_load(struct series *s)
 	}
 	if (!rc && s->skipped)
 		p_warn("%s: %zu malformed rows skipped", s->path, s->skipped);
-	free(r.buf);
-	free(r.off);
+	csv_rec__free(&r);
 	fclose(f);
 	return rc;
 }
