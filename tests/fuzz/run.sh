@@ -280,9 +280,9 @@ if command -v "$CLANG" >/dev/null; then
 	fuzz jsonr 16384 user/output/jsonr.c
 	fuzz compare 16384 user/output/compare.c user/output/jsonr.c user/output/jsonw.c \
 		user/output/fmt.c user/log.c -lm
-	fuzz elf 65536 user/symbols/elfobj.c user/attach/fileio.c -lelf -lz
-	fuzz debug 65536 user/symbols/elfobj.c user/symbols/functab.c user/symbols/debugfile.c \
-		user/symbols/minidebug.c user/symbols/ehframe.c user/symbols/jni.c \
+	fuzz elf 65536 user/symbols/elfobj.c user/symbols/elfobj_version.c user/attach/fileio.c -lelf -lz
+	fuzz debug 65536 user/symbols/elfobj.c user/symbols/elfobj_version.c user/symbols/functab.c \
+		user/symbols/debugfile.c user/symbols/minidebug.c user/symbols/ehframe.c user/symbols/jni.c \
 		user/symbols/modinfo.c user/attach/fileio.c user/log.c -lelf -lz -llzma
 else
 	fail build "$CLANG not found (make deps)"

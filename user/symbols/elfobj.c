@@ -23,53 +23,12 @@
 #include <unistd.h>
 
 #include "elfobj.h"
+#include "elfobj_int.h"
 
 #define ELF_MAX_BYTES		(1ull << 30)
 #define ELF_MAX_SYMS		(4u << 20)	/* node has ~185k */
-#define ELF_VERSION_MAX		64
 #define SYM_WALK_BACK		64		/* nested symbols checked per lookup */
 #define ELF_CODE_MAX		(256u << 10)	/* function bytes handed out at most */
-#define SCAN_CHUNK		(1u << 20)	/* read-only data searched per read */
-#define SCAN_OVERLAP		128		/* bytes a match may run past a chunk */
-
-struct fsym {
-	__u64 off;		/* file offset of the first byte */
-	__u64 end;		/* off + size, at least off + 1 */
-	__u64 max_end;		/* max end over this and all earlier entries */
-	const char *name;	/* in the ELF string table */
-	unsigned int rank;	/* among aliases, lower wins */
-};
-
-struct symsec {
-	Elf_Data *data;		/* NULL when the section is absent */
-	size_t n;
-	size_t strndx;
-};
-
-/* Bytes read from the file on demand, kept until the object is freed. */
-struct chunk {
-	struct chunk *next;
-	__u8 data[];
-};
-
-struct elf_obj {
-	char *img;		/* in-memory image (elf_obj__open_mem), or NULL */
-	int fd;			/* the file, read on demand (elf_obj__open), or -1 */
-	struct chunk *chunks;
-	size_t len;
-	Elf *elf;
-	GElf_Phdr *load;	/* PT_LOAD headers */
-	size_t nload;
-	struct symsec dynsym, symtab;
-	struct fsym *syms;
-	size_t nsyms;
-	struct nsym *nidx;	/* name index, built at the first lookup */
-	size_t nidx_cap;	/* a power of two */
-	int has_func;
-	int table_state;	/* 0: not built yet, 1: built, -1: failed */
-	int version_state;	/* 0: not searched yet, 1: found, -1: none */
-	char version[ELF_VERSION_MAX + 1];
-};
 
 /* --- opening --- */
 
@@ -104,11 +63,7 @@ out:
 	return fd;
 }
 
-/*
- * len bytes at file offset off, copied into buf: from the image, or read
- * from the file. 0, or -EIO when the file is shorter (it may have changed).
- */
-static int copy_out(const struct elf_obj *o, __u64 off, size_t len, void *buf)
+int elf_obj_copy_out(const struct elf_obj *o, __u64 off, size_t len, void *buf)
 {
 	size_t got = 0;
 	ssize_t r;
@@ -143,7 +98,7 @@ static const __u8 *raw_at(const struct elf_obj *o, __u64 off, size_t len)
 	c = malloc(sizeof(*c) + (len ? len : 1));
 	if (!c)
 		return NULL;
-	if (copy_out(o, off, len, c->data)) {
+	if (elf_obj_copy_out(o, off, len, c->data)) {
 		free(c);
 		return NULL;
 	}
@@ -647,137 +602,6 @@ int elf_obj__has_symbols(const struct elf_obj *o)
 	return o && o->has_func;
 }
 
-/* --- version string --- */
-
-static int is_print(char ch)
-{
-	return ch >= 0x20 && ch <= 0x7e;
-}
-
-static int is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Whether [p, end) starts with digits '.' digit. */
-static int looks_like_version(const char *p, const char *end)
-{
-	const char *d = p;
-
-	while (d < end && is_digit(*d))
-		d++;
-	return d > p && end - d >= 2 && d[0] == '.' && is_digit(d[1]);
-}
-
-#define NO_HIT	UINT64_MAX
-
-/*
- * Searches [sec_off, sec_off + size) of the file for marker, followed by
- * "d.d" when versioned, in chunks read one at a time. A match at the start
- * of a string (after a NUL) wins: "enable OpenSSL 3.0 legacy provider" is
- * help text. Returns that match's file offset, or NO_HIT after noting the
- * first other match in *any.
- */
-static __u64 find_marked(const struct elf_obj *o, __u64 sec_off, __u64 size, const char *marker,
-			 int versioned, __u64 *any, char *buf)
-{
-	size_t mlen = strlen(marker), n, lead;
-	const char *start, *q, *p, *stop, *end;
-
-	for (__u64 pos = 0; pos < size; pos += SCAN_CHUNK) {
-		lead = pos ? 1 : 0;		/* the byte before, for the NUL test */
-		n = size - pos < SCAN_CHUNK + SCAN_OVERLAP ? (size_t)(size - pos) :
-			SCAN_CHUNK + SCAN_OVERLAP;
-		if (copy_out(o, sec_off + pos - lead, n + lead, buf))
-			return NO_HIT;
-		start = buf + lead;
-		end = start + n;
-		stop = start + (n < SCAN_CHUNK ? n : SCAN_CHUNK);	/* matches start here */
-		for (p = start; p < stop && (q = memmem(p, (size_t)(end - p), marker, mlen)); p = q + 1) {
-			if (q >= stop)
-				break;
-			if (versioned && !looks_like_version(q + mlen, end))
-				continue;
-			if ((q == start && !pos) || (q > buf && q[-1] == '\0'))
-				return sec_off + pos + (__u64)(q - start);
-			if (*any == NO_HIT)
-				*any = sec_off + pos + (__u64)(q - start);
-		}
-	}
-	return NO_HIT;
-}
-
-/* Searches the allocated, non-executable PROGBITS sections (.rodata ...). */
-static __u64 search_rodata(const struct elf_obj *o, const char *marker, int versioned)
-{
-	__u64 hit = NO_HIT, any = NO_HIT;
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	char *buf = malloc(SCAN_CHUNK + SCAN_OVERLAP + 1);
-
-	if (!buf)
-		return NO_HIT;
-	while (hit == NO_HIT && (scn = elf_nextscn(o->elf, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR))
-			continue;
-		if (sh.sh_offset > o->len || o->len - sh.sh_offset < sh.sh_size)
-			continue;
-		hit = find_marked(o, sh.sh_offset, sh.sh_size, marker, versioned, &any, buf);
-	}
-	free(buf);
-	return hit != NO_HIT ? hit : any;
-}
-
-int elf_obj__has_rodata_string(const struct elf_obj *o, const char *s)
-{
-	return o && s && search_rodata(o, s, 0) != NO_HIT;
-}
-
-static void set_version(struct elf_obj *o, __u64 off)
-{
-	char s[ELF_VERSION_MAX];
-	size_t n = 0, avail = o->len - off < ELF_VERSION_MAX ? (size_t)(o->len - off) :
-		ELF_VERSION_MAX;
-
-	if (copy_out(o, off, avail, s))
-		avail = 0;
-	while (n < avail && is_print(s[n])) {
-		o->version[n] = s[n];
-		n++;
-	}
-	o->version[n] = '\0';
-}
-
-static int find_version(struct elf_obj *o)
-{
-	__u64 at;
-
-	at = search_rodata(o, "OpenSSL ", 1);
-	if (at == NO_HIT)
-		at = search_rodata(o, "LibreSSL ", 1);
-	if (at != NO_HIT) {
-		set_version(o, at);
-		return 1;
-	}
-	if (search_rodata(o, "BoringSSL", 0) != NO_HIT) {
-		strcpy(o->version, "BoringSSL");
-		return 1;
-	}
-	return 0;
-}
-
-const char *elf_obj__openssl_version(const struct elf_obj *o)
-{
-	struct elf_obj *m = (struct elf_obj *)o;	/* the cache is not part of o's value */
-
-	if (!o)
-		return NULL;
-	if (!o->version_state)
-		m->version_state = find_version(m) ? 1 : -1;
-	return o->version_state > 0 ? o->version : NULL;
-}
-
 /* --- PLT stubs --- */
 
 /* Name of the dynamic symbol a relocation of GOT slot `slot` binds, or NULL. */
@@ -921,7 +745,7 @@ int elf_obj__section_of_type(const struct elf_obj *o, __u32 type, struct elf_sec
 
 int elf_obj__read(const struct elf_obj *o, __u64 off, size_t len, void *buf)
 {
-	return o ? copy_out(o, off, len, buf) : -EINVAL;
+	return o ? elf_obj_copy_out(o, off, len, buf) : -EINVAL;
 }
 
 int elf_obj__has_symtab(const struct elf_obj *o)
