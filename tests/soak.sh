@@ -14,6 +14,7 @@ SOAK_S=${SOAK_S:-1800}
 RSS_BOUND_KB=${RSS_BOUND_KB:-262144}	# 256 MiB: tlsmem's RSS never above
 CPU_BOUND_PCT=${CPU_BOUND_PCT:-25}	# of one CPU, averaged between samples
 SITES_BOUND=${SITES_BOUND:-2000}
+RSS_GROWTH_KB=${RSS_GROWTH_KB:-16384}	# from the 10-minute sample to the end: 16 MiB at most
 RATE=40					# gt_server: short connections a second
 HOLD=50					# gt_server: held connections, one more a second
 
@@ -29,7 +30,7 @@ proc_cpu_ticks()
 }
 
 # sample LABEL: one row per tlsmem into $TMP/samples, checked against the bounds
-declare -A LAST_T LAST_C
+declare -A LAST_T LAST_C RSS_WARM
 sample()
 {
 	local label=$1 name pid rss cpu sites dt pct now hz
@@ -52,6 +53,12 @@ sample()
 			"$(csv_last "$TMP/$name.csv" events_lost)" | tee -a "$TMP/samples"
 		if [ -z "$rss" ] || [ "$rss" -gt "$RSS_BOUND_KB" ]; then
 			fail "$label.$name.rss" "tlsmem RSS ${rss:-gone} KiB (bound $RSS_BOUND_KB)"
+		fi
+		# bounded means flat once warm: what it gains after the 10-minute sample
+		[ "$label" = 600s ] && RSS_WARM[$name]=$rss
+		if [ -n "${RSS_WARM[$name]:-}" ] && [ -n "$rss" ] && [ "$label" != 600s ] &&
+		   [ $((rss - RSS_WARM[$name])) -gt "$RSS_GROWTH_KB" ]; then
+			fail "$label.$name.rss_growth" "tlsmem RSS grew $(((rss - RSS_WARM[$name]) / 1024)) MiB since the 10-minute sample (bound $((RSS_GROWTH_KB / 1024)) MiB)"
 		fi
 		awk -v p="$pct" -v b="$CPU_BOUND_PCT" 'BEGIN { exit !(p <= b) }' ||
 			fail "$label.$name.cpu" "tlsmem used $pct% of a CPU (bound $CPU_BOUND_PCT%)"
