@@ -2505,7 +2505,36 @@ static void test_session_nobody_holds(void)
 	fx_fini(&f);
 }
 
+/* A thread per connection: idle thread records do not pile up. */
+static void test_threads_come_and_go(void)
+{
+	size_t b1 = 0, b2;
+	struct fx f;
+	__u32 tid;
+
+	if (!fx_init(&f))
+		return;
+	for (tid = 1000; tid < 61000; tid++) {
+		__u64 ssl = 0x100000ull + (__u64)tid * 0x1000;
+
+		feed_a(f.m, alloc_ev(PID, tid, ssl, 900, 0, TLSMEM_F_IN_SSL_NEW));
+		feed_s(f.m, ssl_new_ev(PID, tid, ssl));
+		clock_ns += MODEL_AFTER_NS + 1;		/* the after-SSL_new window closes */
+		feed_s(f.m, free_ev(PID, tid, ssl));
+		feed_s(f.m, ssl_free_ev(PID, tid, ssl, 1));
+		model__mature(f.m, clock_ns + MODEL_MATURE_NS);
+		if (tid == 6000)
+			b1 = model__bytes(f.m);
+	}
+	b2 = model__bytes(f.m);
+	ASSERT_TRUE(b2 < b1 * 2, "60,000 threads cost about what 5,000 did");
+	ASSERT_EQ(tot(f.m).ssl_freed, 60000, "every SSL object freed");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
+	TEST(test_threads_come_and_go),
 	TEST(test_owner_after_ssl_new_and_link),
 	TEST(test_session_cache_takes_pieces),
 	TEST(test_session_nobody_holds),

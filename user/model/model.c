@@ -85,6 +85,42 @@ static struct site_stats *site_at(struct model *m, __u32 id)
 	return &m->sites[id];
 }
 
+/* Idle thread records are dropped when this many exist (threads per connection come and go). */
+#define THREADS_SWEEP	4096
+
+/* Nothing in flight: no realloc half seen, no SSL_new open, no owner for what follows. */
+static bool thread_idle(const struct model *m, const struct thread *t)
+{
+	return !t->has_stash && !t->npending &&
+	       (!t->after_ssl || m->t.last_ts_ns > t->after_ns + MODEL_AFTER_NS);
+}
+
+static void threads_sweep(struct model *m)
+{
+	size_t i, n = 0;
+	__u32 *tids = malloc(m->thrs.live * sizeof(*tids)), slot;
+
+	if (!tids)
+		return;
+	for (i = 0; i < m->thr_ix.cap && n < m->thrs.live; i++) {
+		const struct hent *e = &m->thr_ix.v[i];
+
+		if (e->val != HTAB_EMPTY && thread_idle(m, slab__at(&m->thrs, e->val)))
+			tids[n++] = (__u32)e->k1;
+	}
+	for (i = 0; i < n; i++) {
+		struct thread *t;
+
+		if (htab__del(&m->thr_ix, tids[i], 0, &slot))
+			continue;
+		t = slab__at(&m->thrs, slot);
+		free(t->pending);
+		memset(t, 0, sizeof(*t));
+		slab__put(&m->thrs, slot);
+	}
+	free(tids);
+}
+
 struct thread *model_thread_of(struct model *m, __u32 pid, __u32 tid)
 {
 	__u32 *ix = htab__find(&m->thr_ix, tid, 0);
@@ -100,6 +136,10 @@ struct thread *model_thread_of(struct model *m, __u32 pid, __u32 tid)
 		t->npending = 0;
 		t->after_ssl = 0;
 		return t;
+	}
+	if (m->thrs.live >= m->thr_sweep_at) {
+		threads_sweep(m);
+		m->thr_sweep_at = m->thrs.live * 2 > THREADS_SWEEP ? m->thrs.live * 2 : THREADS_SWEEP;
 	}
 	i = slab__get(&m->thrs);
 	if (i == SLAB_NONE)

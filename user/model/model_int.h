@@ -93,6 +93,7 @@ struct model {
 	struct slab ssls;
 	struct htab thr_ix;		/* (tid, 0) -> thread index */
 	struct slab thrs;
+	__u32 thr_sweep_at;		/* records in thrs at which idle ones are dropped */
 	struct site_stats *sites;
 	__u32 nsites, sites_cap;
 	__u32 next_serial;
