@@ -260,7 +260,8 @@ int procinfo_tcp_established(int pid, __u64 **inodes, size_t *nout)
 		free(v);
 		return err;
 	}
-	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);	/* v is NULL when none */
 	held = calloc(n ? n : 1, sizeof(*held));
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = held ? opendir(path) : NULL;
