@@ -313,8 +313,9 @@ refusals()
 {
 	local z zparent
 
-	# a zombie: sh forks a child that exits, then execs sleep, which never reaps it
-	spawn zparent sh -c 'sh -c "exit 0" & echo $!; exec sleep 60'
+	# a zombie: sh forks a child that exits, then execs sleep, which never reaps
+	# it (for an hour: a loaded machine may take a minute to get to the check)
+	spawn zparent sh -c 'sh -c "exit 0" & echo $!; exec sleep 3600'
 	zparent=$LAST_PID
 	wait_for_line "$TMP/zparent.out" '^[0-9]+$' 5 "$zparent"
 	z=$(head -n 1 "$TMP/zparent.out")
