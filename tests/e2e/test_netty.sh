@@ -49,7 +49,7 @@ for f in netty-common netty-buffer netty-transport netty-handler netty-codec \
 done
 
 gen_cert "$TMP" || { fail setup "no certificate"; e2e_finish; }
-mkdir -p "$TMP/classes" "$TMP/res/META-INF/native" "$TMP/work"
+mkdir -p "$TMP/classes" "$TMP/res/META-INF/native" "$TMP/unpacked"
 if ! javac -d "$TMP/classes" -cp "$CP" "$SRC" 2>"$TMP/javac.err"; then
 	fail setup "javac $SRC failed"
 	dump "$TMP/javac.err"
@@ -60,7 +60,7 @@ ln -s "$TCN_SO" "$TMP/res/META-INF/native/libnetty_tcnative_linux_x86_64.so"
 # start_server NAME PROVIDER: the Java server; sets SRV_PID and SRV_PORT
 start_server()
 {
-	spawn "$1" java -Xmx256m -XX:-UsePerfData -Dio.netty.native.workdir="$TMP/work" \
+	spawn "$1" java -Xmx256m -XX:-UsePerfData -Dio.netty.native.workdir="$TMP/unpacked" \
 		-cp "$TMP/classes:$TMP/res:$CP" NettyTlsServer --port 0 \
 		--cert "$TMP/cert.pem" --key "$TMP/key.pem" --provider "$2"
 	SRV_PID=$LAST_PID
@@ -83,7 +83,7 @@ rss_kb()
 # --- the leak ----------------------------------------------------------------
 start_server srv openssl || e2e_finish
 maps=$(awk '{ print $6, $7 }' "/proc/$SRV_PID/maps" | sort -u)
-tcn=$(grep -o "$TMP/work/libnetty_tcnative[^ ]*\.so" <<<"$maps" | head -n 1)
+tcn=$(grep -o "$TMP/unpacked/libnetty_tcnative[^ ]*\.so" <<<"$maps" | head -n 1)
 info "srv: tcnative loaded from ${tcn:-?} $(grep -q "$tcn (deleted)" <<<"$maps" && echo '(deleted)')"
 check_eq srv.tcnative_mapped "$([ -n "$tcn" ] && echo yes)" yes
 check_eq srv.libssl_mapped "$(grep -c '/libssl\.so\.3 *$' <<<"$maps")" 1
