@@ -804,57 +804,6 @@ size_t model__ssl_list(const struct model *m, struct ssl_stats *out, size_t cap)
 	return n;
 }
 
-/* The entry of pid in out (n used of cap), added when new; NULL when out is full. */
-static struct pid_stats *pid_slot(struct htab *ix, struct pid_stats *out, size_t *n, size_t cap,
-				  __u32 pid)
-{
-	__u32 *i = htab__find(ix, pid, 0);
-
-	if (i)
-		return &out[*i];
-	if (*n == cap || htab__put(ix, pid, 0, (__u32)*n))
-		return NULL;
-	memset(&out[*n], 0, sizeof(out[*n]));
-	out[*n].pid = pid;
-	return &out[(*n)++];
-}
-
-size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap)
-{
-	struct htab ix = { 0 };
-	struct pid_stats *p;
-	size_t i, n = 0;
-
-	for (i = 0; i < m->blocks_ix.cap; i++) {
-		const struct hent *e = &m->blocks_ix.v[i];
-		const struct block *b;
-
-		if (e->val == HTAB_EMPTY)
-			continue;
-		b = slab__at(&m->blocks, e->val);
-		p = pid_slot(&ix, out, &n, cap, b->pid);
-		if (p) {
-			p->live_bytes += b->size;
-			p->live_blocks++;
-		}
-	}
-	for (i = 0; i < m->ssl_ix.cap; i++) {
-		const struct hent *e = &m->ssl_ix.v[i];
-		const struct sslrec *r;
-
-		if (e->val == HTAB_EMPTY)
-			continue;
-		r = slab__at(&m->ssls, e->val);
-		if (r->kind != MODEL_OWNER_SSL)
-			continue;
-		p = pid_slot(&ix, out, &n, cap, r->pid);
-		if (p)
-			p->ssl_live++;
-	}
-	htab__clear(&ix);
-	return n;
-}
-
 void model__closed(const struct model *m, struct model_closed *out)
 {
 	*out = m->closed;

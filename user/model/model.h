@@ -138,6 +138,31 @@ struct pid_stats {
  */
 size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap);
 /*
+ * The live figures of pid's own blocks per site (sites are shared between
+ * processes that map the same code): out[id] for every site id < cap
+ * (model__nsites()), zeroed first. Only live_bytes, live_blocks, oldest_ns,
+ * orphan_bytes and orphan_blocks are filled: allocations and frees are not
+ * kept per process. Returns the number of sites where pid holds a block.
+ * Walks every tracked block: once per interval at most.
+ */
+size_t model__pid_sites(const struct model *m, __u32 pid, struct site_stats *out, size_t cap);
+
+/* The live blocks of one process at one site. */
+struct pid_site {
+	__u32 pid;
+	__u32 site;
+	__u64 live_bytes, live_blocks;
+};
+
+/*
+ * Which processes hold live blocks at the given sites (a growth flag's, say):
+ * one entry per (pid, site) pair with a block, at most cap (the pairs found
+ * first are kept), *n of them. 0, or -ENOMEM (*n pairs kept so far). Walks
+ * every tracked block: once per interval at most.
+ */
+int model__pid_site_stats(const struct model *m, const __u32 *sites, size_t nsites,
+			  struct pid_site *out, size_t cap, size_t *n);
+/*
  * Weighs the owners that died at least MODEL_MATURE_NS before now_ns (the
  * records' clock): they count in their sites' owners_freed and owners_left
  * from then on. Call it at every tick, and once more at the end.

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The model's figures per process; see model.h. Blocks are indexed by
+ * (address, pid), not by process, so each of these walks every tracked
+ * block: the callers do it once per interval at most. Sites are shared by
+ * the processes that map the same code, so a site's figures for one process
+ * come from its blocks, never from the site's totals. Pure C.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+#include "htab.h"
+#include "slab.h"
+#include "model.h"
+#include "model_int.h"
+
+/* The entry of pid in out (n used of cap), added when new; NULL when out is full. */
+static struct pid_stats *pid_slot(struct htab *ix, struct pid_stats *out, size_t *n, size_t cap,
+				  __u32 pid)
+{
+	__u32 *i = htab__find(ix, pid, 0);
+
+	if (i)
+		return &out[*i];
+	if (*n == cap || htab__put(ix, pid, 0, (__u32)*n))
+		return NULL;
+	memset(&out[*n], 0, sizeof(out[*n]));
+	out[*n].pid = pid;
+	return &out[(*n)++];
+}
+
+size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap)
+{
+	struct htab ix = { 0 };
+	struct pid_stats *p;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->blocks_ix.cap; i++) {
+		const struct hent *e = &m->blocks_ix.v[i];
+		const struct block *b;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		b = slab__at(&m->blocks, e->val);
+		p = pid_slot(&ix, out, &n, cap, b->pid);
+		if (p) {
+			p->live_bytes += b->size;
+			p->live_blocks++;
+		}
+	}
+	for (i = 0; i < m->ssl_ix.cap; i++) {
+		const struct hent *e = &m->ssl_ix.v[i];
+		const struct sslrec *r;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		r = slab__at(&m->ssls, e->val);
+		if (r->kind != MODEL_OWNER_SSL)
+			continue;
+		p = pid_slot(&ix, out, &n, cap, r->pid);
+		if (p)
+			p->ssl_live++;
+	}
+	htab__clear(&ix);
+	return n;
+}
+
+/* Its owner (an SSL object or a session) was freed while the block lives on. */
+static bool orphaned(const struct model *m, const struct block *b)
+{
+	const struct sslrec *r = model_rec_at(m, b->ssl_slot, b->ssl_serial);
+
+	return r && r->dead;
+}
+
+size_t model__pid_sites(const struct model *m, __u32 pid, struct site_stats *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	if (cap)
+		memset(out, 0, cap * sizeof(*out));
+	for (i = 0; i < m->blocks_ix.cap; i++) {
+		const struct hent *e = &m->blocks_ix.v[i];
+		const struct block *b;
+		struct site_stats *s;
+
+		/* the key holds the pid: other processes' blocks are not even read */
+		if (e->val == HTAB_EMPTY || e->k2 != pid)
+			continue;
+		b = slab__at(&m->blocks, e->val);
+		if (b->site >= cap)
+			continue;
+		s = &out[b->site];
+		if (!s->live_blocks++)
+			n++;
+		s->live_bytes += b->size;
+		if (!s->oldest_ns || b->ts_ns < s->oldest_ns)
+			s->oldest_ns = b->ts_ns;
+		if (orphaned(m, b)) {
+			s->orphan_bytes += b->size;
+			s->orphan_blocks++;
+		}
+	}
+	return n;
+}
+
+/* Marks the wanted site ids in a bitmap of nbits; NULL without memory. */
+static __u64 *site_set(const __u32 *sites, size_t nsites, __u32 nbits)
+{
+	__u64 *set = calloc((size_t)nbits / 64 + 1, sizeof(*set));
+	size_t i;
+
+	if (!set)
+		return NULL;
+	for (i = 0; i < nsites; i++)
+		if (sites[i] < nbits)
+			set[sites[i] / 64] |= 1ull << (sites[i] % 64);
+	return set;
+}
+
+int model__pid_site_stats(const struct model *m, const __u32 *sites, size_t nsites,
+			  struct pid_site *out, size_t cap, size_t *n)
+{
+	struct htab ix = { 0 };
+	__u64 *set;
+	size_t i;
+	int err = 0;
+
+	*n = 0;
+	if (!nsites || !cap)
+		return 0;
+	set = site_set(sites, nsites, m->nsites);
+	if (!set)
+		return -ENOMEM;
+	for (i = 0; i < m->blocks_ix.cap; i++) {
+		const struct hent *e = &m->blocks_ix.v[i];
+		const struct block *b;
+		struct pid_site *p;
+		__u32 *at;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		b = slab__at(&m->blocks, e->val);
+		if (b->site >= m->nsites || !(set[b->site / 64] & (1ull << (b->site % 64))))
+			continue;
+		at = htab__find(&ix, b->site, b->pid);
+		if (at) {
+			p = &out[*at];
+		} else {
+			if (*n == cap)
+				continue;	/* full: the pairs found first are kept */
+			if (htab__put(&ix, b->site, b->pid, (__u32)*n)) {
+				err = -ENOMEM;
+				break;
+			}
+			p = &out[(*n)++];
+			memset(p, 0, sizeof(*p));
+			p->pid = b->pid;
+			p->site = b->site;
+		}
+		p->live_bytes += b->size;
+		p->live_blocks++;
+	}
+	htab__clear(&ix);
+	free(set);
+	return err;
+}
