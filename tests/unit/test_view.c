@@ -80,12 +80,13 @@ static int name_cb(void *ctx, __u32 id, struct site_name *out)
 /* ---- records ---- */
 
 static __u64 clock_ns = 1000000000ULL;
+static __u32 cur_pid = PID;		/* the process the records come from */
 
 static struct tlsmem_hdr hdr(__u16 kind, __u16 flags, __u32 aux)
 {
 	clock_ns += 1000;
-	return (struct tlsmem_hdr){ .ts_ns = clock_ns, .pid = PID, .tid = PID, .kind = kind,
-				    .flags = flags, .aux = aux };
+	return (struct tlsmem_hdr){ .ts_ns = clock_ns, .pid = cur_pid, .tid = cur_pid,
+				    .kind = kind, .flags = flags, .aux = aux };
 }
 
 static void feed_alloc(struct model *m, __u32 site, __u64 ptr, __u64 size, __u64 ssl)
@@ -169,8 +170,8 @@ static void allocs(struct fx *f, __u32 site, int n, __u64 size, __u64 ssl)
 	}
 }
 
-/* Fills the summary as the session does, pushes a history point, hands it to the view. */
-static void publish(struct fx *f, double t_s)
+/* Fills the summary as the session does and pushes a history point (a tick). */
+static void fill(struct fx *f, double t_s)
 {
 	struct hist_point p = { 0 };
 
@@ -197,6 +198,12 @@ static void publish(struct fx *f, double t_s)
 	p.frees = f->s.tot.frees;
 	p.rss_bytes = f->s.rss_bytes + f->s.tot.live_bytes;
 	history__push(f->h, &p);
+}
+
+/* A tick: the summary handed to the view. */
+static void publish(struct fx *f, double t_s)
+{
+	fill(f, t_s);
 	ASSERT_EQ(view__update(f->v, &f->s), 0, "view__update");
 }
 
@@ -756,7 +763,7 @@ static void test_views_keys_and_pause(void)
 	view__key(f.v, '?');
 	render(&f, 40, 160);
 	ASSERT_TRUE(find_row(&f, "reverse the sort order") > 0, "help");
-	ASSERT_TRUE(find_row(&f, "filter sites by text") > 0, "help lists /");
+	ASSERT_TRUE(find_row(&f, "filter sites or processes by text") > 0, "help lists /");
 	view__key(f.v, 'z');
 	render(&f, 40, 160);
 	ASSERT_EQ(find_row(&f, "reverse the sort order"), -1, "closed");
@@ -867,46 +874,58 @@ out:
 }
 
 /* A leak per connection found by the real detector, shown in words. */
-static void test_flag_line(void)
+/*
+ * Connections of process cur_pid that each leave a 32-byte block at site 3
+ * (leak.c), 64 samples 10 s apart, fed to a growth detector; returns the
+ * number of flags it raised.
+ */
+static size_t leak_flag(struct fx *f)
 {
 	static const int churn[] = { 5, 40, 10, 30, 2, 25, 60, 8, 15, 45, 3, 35, 20, 50, 12, 28 };
 	struct growth_params gp = { .window_s = 300, .min_conns = 50, .min_samples = 4 };
 	struct growth_sample gs;
-	struct fx f;
 	__u64 ssl = 0x100000;
-	size_t i, k, nflags = 0;
-	int r;
+	size_t i, k;
 
-	if (!fx_init(&f))
-		return;
-	f.g = growth__new(&gp);
-	if (!ASSERT_TRUE(f.g != NULL, "growth__new"))
-		goto out;
+	f->g = growth__new(&gp);
+	if (!ASSERT_TRUE(f->g != NULL, "growth__new"))
+		return 0;
 	for (i = 0; i < 64; i++) {
 		struct site_stats st[NNAMES];
 		__u32 j;
 
 		for (k = 0; k < (size_t)churn[i % 16]; k++, ssl += 0x100) {
-			ssl_new(f.m, ssl);
-			allocs(&f, 3, 1, 32, ssl);		/* leaked */
-			allocs(&f, 0, 1, 2000, ssl);		/* freed below */
-			feed_free(f.m, f.next_ptr - 0x1000);
-			feed_short(f.m, TLSMEM_EV_SSL_FREE, ssl, ssl, 1);
+			ssl_new(f->m, ssl);
+			allocs(f, 3, 1, 32, ssl);		/* leaked */
+			allocs(f, 0, 1, 2000, ssl);		/* freed below */
+			feed_free(f->m, f->next_ptr - 0x1000);
+			feed_short(f->m, TLSMEM_EV_SSL_FREE, ssl, ssl, 1);
 		}
-		model__mature(f.m, UINT64_MAX / 2);	/* every freed owner weighed */
+		model__mature(f->m, UINT64_MAX / 2);	/* every freed owner weighed */
 		for (j = 0; j < NNAMES; j++)
-			model__site(f.m, j, &st[j]);
-		publish(&f, 10.0 * (double)(i + 1));
+			model__site(f->m, j, &st[j]);
+		publish(f, 10.0 * (double)(i + 1));
 		gs = (struct growth_sample){
-			.t_s = 10.0 * (double)(i + 1), .live_bytes = f.s.tot.live_bytes,
-			.live_blocks = f.s.tot.live_blocks, .ssl_live = f.s.tot.ssl_live,
-			.ssl_created = f.s.tot.ssl_created, .ssl_freed = f.s.tot.ssl_freed,
-			.open_sockets = UINT64_MAX, .nsites = model__nsites(f.m), .sites = st,
-			.ssl_weighed = f.s.tot.ssl_weighed,
+			.t_s = 10.0 * (double)(i + 1), .live_bytes = f->s.tot.live_bytes,
+			.live_blocks = f->s.tot.live_blocks, .ssl_live = f->s.tot.ssl_live,
+			.ssl_created = f->s.tot.ssl_created, .ssl_freed = f->s.tot.ssl_freed,
+			.open_sockets = UINT64_MAX, .nsites = model__nsites(f->m), .sites = st,
+			.ssl_weighed = f->s.tot.ssl_weighed,
 		};
-		ASSERT_EQ(growth__add(f.g, &gs), 0, "growth__add");
+		ASSERT_EQ(growth__add(f->g, &gs), 0, "growth__add");
 	}
-	nflags = growth__flags(f.g, NULL, 0);
+	return growth__flags(f->g, NULL, 0);
+}
+
+static void test_flag_line(void)
+{
+	struct fx f;
+	size_t nflags;
+	int r;
+
+	if (!fx_init(&f))
+		return;
+	nflags = leak_flag(&f);
 	publish(&f, 700);
 	render(&f, 40, 200);
 	if (!ASSERT_TRUE(nflags > 0, "the detector flags the leak"))
@@ -939,6 +958,311 @@ static void test_module_names_from(void)
 	fx_fini(&f);
 }
 
+
+/* ---- the process table ---- */
+
+#define PID2	5001
+#define PID3	5002
+
+/* gt_server (PID) on the host, nginx (PID2) in a container, a third (PID3) exited. */
+static void procs_targets(struct target *tg)
+{
+	memset(tg, 0, 3 * sizeof(*tg));
+	tg[0].pid = PID;
+	snprintf(tg[0].comm, sizeof(tg[0].comm), "gt_server");
+	tg[1].pid = PID2;
+	snprintf(tg[1].comm, sizeof(tg[1].comm), "nginx: worker");
+	snprintf(tg[1].exe, sizeof(tg[1].exe), "/usr/sbin/nginx");
+	snprintf(tg[1].container, sizeof(tg[1].container), "%s",
+		 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	tg[2].pid = PID3;
+	snprintf(tg[2].comm, sizeof(tg[2].comm), "gone");
+	tg[2].exited = true;
+}
+
+/* A tick of a session of several processes, with the model's figures per process. */
+static void publish_procs(struct fx *f, double t_s, struct target *tg, struct pid_stats *ps)
+{
+	fill(f, t_s);
+	f->s.targets = tg;
+	f->s.ntargets = 3;
+	f->s.pids = ps;
+	f->s.npids = model__pid_stats(f->m, ps, 8);
+	ASSERT_EQ(view__update(f->v, &f->s), 0, "view__update");
+}
+
+/* PID: six_sites (30.4 KiB, 2 SSL). PID2: 3 SSL, 2 x 100000 B at site 0 and 32 B at site 3. */
+static void two_processes(struct fx *f)
+{
+	six_sites(f);
+	cur_pid = PID2;
+	ssl_new(f->m, 0xc000);
+	ssl_new(f->m, 0xd000);
+	ssl_new(f->m, 0xe000);
+	allocs(f, 0, 2, 100000, 0xc000);
+	allocs(f, 3, 1, 32, 0);
+	cur_pid = PID;
+}
+
+/* The first column of the table's rows under the title row r: their pids, in order. */
+static bool rows_are(struct fx *f, int r, const int *pids, int n)
+{
+	char want[16];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "%7d ", pids[i]);
+		if (!CHECK_(strncmp(row(f, r + 1 + i), want, strlen(want)) == 0, "row order",
+			    "row %d: \"%s\", want pid %d", i, row(f, r + 1 + i), pids[i]))
+			return false;
+	}
+	return true;
+}
+
+static void test_procs_table(void)
+{
+	static const int by_bytes[] = { PID2, PID }, by_pid[] = { PID, PID2 };
+	struct pid_stats ps[8];
+	struct target tg[3];
+	struct fx f;
+	int r, c, i;
+
+	if (!fx_init(&f))
+		return;
+	procs_targets(tg);
+	two_processes(&f);
+	publish_procs(&f, 1, tg, ps);
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, 0), "tlsmem - 3 processes (2 running)  up") == row(&f, 0),
+		    row(&f, 0));
+	ASSERT_TRUE(strstr(row(&f, 23), "P procs") != NULL, row(&f, 23));
+	ASSERT_EQ(view__key(f.v, 'P'), VIEW_REDRAW, "P");
+	ASSERT_EQ(view__mode(f.v), VIEW_PROCS, "the process table");
+	render(&f, 24, 80);
+	r = find_row(&f, "PROGRAM");
+	if (!ASSERT_TRUE(r > 0, "title row"))
+		goto out;
+	ASSERT_TRUE(strstr(row(&f, r), "    PID PROGRAM       CONTAINER     LIVE SSL "
+				       "vLIVE BYTES    PER SSL FLAGS") == row(&f, r), row(&f, r));
+	/* sorted by OpenSSL bytes: nginx's 195.3 KiB (200032 B), then gt_server's 30.4 KiB */
+	rows_are(&f, r, by_bytes, 2);
+	ASSERT_TRUE(strstr(row(&f, r + 1), "   5001 nginx         0123456789ab         3 "
+					   "  195.3 KiB   65.1 KiB") == row(&f, r + 1),
+		    row(&f, r + 1));
+	ASSERT_TRUE(strstr(row(&f, r + 2), "   4242 gt_server                          2 "
+					   "   30.4 KiB   15.2 KiB") == row(&f, r + 2),
+		    row(&f, r + 2));
+	ASSERT_EQ(find_row(&f, "5002"), -1, "an exited process is not listed");
+	ASSERT_TRUE(strstr(row(&f, 23), "Enter open") && strstr(row(&f, 23), "[processes]"),
+		    row(&f, 23));
+	for (i = 0; i < 24; i++)
+		ASSERT_TRUE(strlen(row(&f, i)) <= 80, "80 columns");
+	/* the sort keys: < goes left through the columns, r reverses */
+	view__key(f.v, '<');
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, r), "vLIVE SSL") != NULL, row(&f, r));
+	rows_are(&f, r, by_bytes, 2);
+	view__key(f.v, '<');
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, r), "CONTAINERv") != NULL, row(&f, r));
+	rows_are(&f, r, by_pid, 2);		/* "" before a container id */
+	view__key(f.v, '<');
+	view__key(f.v, '<');
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, r), "vPID") != NULL, row(&f, r));
+	rows_are(&f, r, by_pid, 2);
+	view__key(f.v, 'r');
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, r), "^PID") != NULL, row(&f, r));
+	rows_are(&f, r, by_bytes, 2);
+	/* wide: the program column grows, the figures stay */
+	render(&f, 50, 200);
+	r = find_row(&f, "PROGRAM");
+	c = col_of(&f, r, "FLAGS");
+	ASSERT_TRUE(c > 60 && c < 100, row(&f, r));
+	ASSERT_TRUE(strlen(row(&f, r)) <= 200, "200 columns");
+	/* a filter keeps matching programs, containers or a pid */
+	keys(&f, "/nginx");
+	view__key(f.v, VK_ENTER);
+	render(&f, 24, 80);
+	r = find_row(&f, "PROGRAM");
+	ASSERT_TRUE(strstr(row(&f, r + 1), "5001") && !strstr(row(&f, r + 2), "4242"),
+		    row(&f, r + 2));
+	view__key(f.v, VK_ESC);
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "   4242 gt_server") > 0, "Esc clears the filter");
+out:
+	fx_fini(&f);
+}
+
+/* Enter opens the selected process's sites and SSL objects; Esc or Backspace come back. */
+static void test_procs_open_one(void)
+{
+	struct pid_stats ps[8];
+	struct target tg[3];
+	struct fx f;
+	int r;
+
+	if (!fx_init(&f))
+		return;
+	procs_targets(tg);
+	two_processes(&f);
+	publish_procs(&f, 1, tg, ps);
+	view__key(f.v, 'P');
+	view__key(f.v, VK_HOME);
+	ASSERT_EQ(view__selected_proc(f.v), PID2, "the top row");
+	ASSERT_EQ(view__key(f.v, VK_ENTER), VIEW_REDRAW, "Enter");
+	ASSERT_EQ(view__pid(f.v), PID2, "nginx opened");
+	ASSERT_EQ(view__mode(f.v), VIEW_SITES, "its sites");
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "reading the process's sites") > 0, "until the next summary");
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	r = find_row(&f, "process 5001 (nginx) only   3 live SSL   Esc: all processes");
+	ASSERT_TRUE(r > 0, "the header says which process");
+	ASSERT_TRUE(strstr(row(&f, 23), "Esc back") && strstr(row(&f, 23), "[sites of 5001]"),
+		    row(&f, 23));
+	render(&f, 30, 160);
+	r = find_row(&f, "FILE:LINE");
+	if (!ASSERT_TRUE(r > 0, "site table"))
+		goto out;
+	/* site 0 is shared: 3000 B of gt_server's are not nginx's; no per-process trend */
+	ASSERT_TRUE(strstr(row(&f, r + 1), "  195.3 KiB        2           -   65.1 KiB") ==
+		    row(&f, r + 1), row(&f, r + 1));
+	ASSERT_TRUE(strstr(row(&f, r + 1), "ssl/ssl_lib.c:735") != NULL, row(&f, r + 1));
+	ASSERT_TRUE(strstr(row(&f, r + 2), "       32 B        1") == row(&f, r + 2) &&
+		    strstr(row(&f, r + 2), "leak.c:12"), row(&f, r + 2));
+	ASSERT_TRUE(strstr(row(&f, r + 3), " B ") == NULL, "nothing else is nginx's");
+	ASSERT_EQ(find_row(&f, "BUF_MEM_grow"), -1, "gt_server's own site is not listed");
+	/* its SSL objects */
+	view__key(f.v, 'v');
+	render(&f, 24, 80);
+	r = find_row(&f, "ADOPTED");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r + 1), "5001  0xc000"), row(&f, r + 1));
+	ASSERT_TRUE(strstr(row(&f, r + 3), "5001  0x") != NULL, row(&f, r + 3));
+	ASSERT_TRUE(strstr(row(&f, r + 4), "4242") == NULL, "gt_server's are not listed");
+	/* Esc: back to the table, the cursor on nginx; Backspace too */
+	ASSERT_EQ(view__key(f.v, VK_ESC), VIEW_REDRAW, "Esc");
+	ASSERT_EQ(view__mode(f.v), VIEW_PROCS, "back to the table");
+	ASSERT_EQ(view__pid(f.v), 0, "all processes");
+	ASSERT_EQ(view__selected_proc(f.v), PID2, "on nginx");
+	view__key(f.v, VK_DOWN);
+	view__key(f.v, VK_ENTER);
+	ASSERT_EQ(view__pid(f.v), PID, "gt_server opened");
+	ASSERT_EQ(view__key(f.v, VK_BACKSPACE), VIEW_REDRAW, "Backspace");
+	ASSERT_EQ(view__mode(f.v), VIEW_PROCS, "back again");
+	ASSERT_EQ(view__key(f.v, VK_BACKSPACE), VIEW_NONE, "nothing to go back to");
+	/* v and Tab pass through the table when there are several processes */
+	view__key(f.v, 'v');
+	ASSERT_EQ(view__mode(f.v), VIEW_SITES, "after the table, the sites");
+	view__key(f.v, VK_BTAB);
+	ASSERT_EQ(view__mode(f.v), VIEW_PROCS, "shift-Tab back to the table");
+out:
+	fx_fini(&f);
+}
+
+/* One process's sites are walked once an interval, and when another process is opened. */
+static void test_procs_walk_once_an_interval(void)
+{
+	struct pid_stats ps[8];
+	struct target tg[3];
+	struct fx f;
+	int r;
+
+	if (!fx_init(&f))
+		return;
+	procs_targets(tg);
+	two_processes(&f);
+	publish_procs(&f, 1, tg, ps);
+	view__key(f.v, 'P');
+	view__key(f.v, VK_HOME);
+	view__key(f.v, VK_ENTER);
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	cur_pid = PID2;
+	allocs(&f, 3, 9, 32, 0);
+	cur_pid = PID;
+	/* a key between ticks: the same interval, the same walk */
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	r = find_row(&f, "leak.c:12");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "       32 B        1") == row(&f, r), row(&f, r));
+	publish_procs(&f, 2, tg, ps);
+	render(&f, 24, 80);
+	r = find_row(&f, "leak.c:12");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "      320 B       10") == row(&f, r), row(&f, r));
+	/* paused: the figures stay, but a process opened meanwhile gets its own */
+	view__key(f.v, 'p');
+	view__key(f.v, VK_ESC);
+	view__key(f.v, VK_END);
+	view__key(f.v, VK_ENTER);
+	ASSERT_EQ(view__pid(f.v), PID, "gt_server opened while paused");
+	publish_procs(&f, 3, tg, ps);
+	render(&f, 30, 120);
+	r = find_row(&f, "BUF_MEM_grow");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "     1000 B       10") == row(&f, r), row(&f, r));
+	fx_fini(&f);
+}
+
+/* One process: no table, no P, the title names it. */
+static void test_procs_single_process(void)
+{
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	six_sites(&f);
+	publish(&f, 1);
+	ASSERT_EQ(view__key(f.v, 'P'), VIEW_NONE, "P");
+	ASSERT_EQ(view__key(f.v, VK_ENTER), VIEW_NONE, "Enter");
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, 23), "procs") == NULL, row(&f, 23));
+	view__key(f.v, 'v');
+	view__key(f.v, 'v');
+	view__key(f.v, 'v');
+	ASSERT_EQ(view__mode(f.v), VIEW_SITES, "three views");
+	fx_fini(&f);
+}
+
+/* The flags column: the flags at whose sites a process holds blocks. */
+static void test_procs_flags(void)
+{
+	struct pid_stats ps[8];
+	struct target tg[3];
+	struct fx f;
+	size_t nflags;
+	int r, c;
+
+	if (!fx_init(&f))
+		return;
+	procs_targets(tg);
+	nflags = leak_flag(&f);		/* gt_server's connections leak at leak.c */
+	cur_pid = PID2;
+	ssl_new(f.m, 0xc000);
+	allocs(&f, 1, 1, 1 << 20, 0xc000);
+	cur_pid = PID;
+	if (!ASSERT_TRUE(nflags > 0, "the detector flags the leak"))
+		goto out;
+	publish_procs(&f, 700, tg, ps);
+	ASSERT_EQ(view__key(f.v, 'P'), VIEW_REDRAW, "P");
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");	/* as the session does */
+	render(&f, 24, 80);
+	r = find_row(&f, "   4242 gt_server");
+	c = col_of(&f, find_row(&f, "PROGRAM"), "FLAGS");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "LEAK") == row(&f, r) + c, row(&f, r));
+	if (r > 0)
+		ASSERT_EQ(view__row(f.v, r)[c].style, VS_FLAG, "flag style");
+	r = find_row(&f, "   5001 nginx");
+	ASSERT_TRUE(r > 0 && strstr(row(&f, r), "LEAK") == NULL, row(&f, r));
+	/* sorted by flags: the flagged first */
+	view__key(f.v, '>');
+	view__key(f.v, '>');
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, find_row(&f, "PROGRAM")), "FLAGSv") != NULL, "by flags");
+	ASSERT_EQ(find_row(&f, "   4242 gt_server"), find_row(&f, "PROGRAM") + 1, "flagged first");
+out:
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
 	TEST(test_module_names_from),
 	TEST(test_header_figures),
@@ -959,6 +1283,11 @@ static const struct test_case tests[] = {
 	TEST(test_sparkline_and_gone),
 	TEST(test_rates_and_utf8),
 	TEST(test_flag_line),
+	TEST(test_procs_table),
+	TEST(test_procs_open_one),
+	TEST(test_procs_walk_once_an_interval),
+	TEST(test_procs_single_process),
+	TEST(test_procs_flags),
 };
 
 int main(int argc, char **argv)

@@ -180,6 +180,143 @@ static int snap_targets(struct snap *sn, const struct summary *s)
 	return 0;
 }
 
+/*
+ * What identifies an interval: the time of the latest point of the time line
+ * (one a tick), else the duration. The per-process walks run once for each.
+ */
+static double interval_key(const struct summary *s)
+{
+	const struct hist_point *p = s->hist ? history__last(s->hist) : NULL;
+
+	return p ? p->t_s : s->duration_s;
+}
+
+/* The running targets, with their figures of the latest interval. */
+static int snap_procs(struct snap *sn, const struct summary *s)
+{
+	size_t i, j, n = 0;
+
+	if (view_grow((void **)&sn->procs, &sn->procs_cap, s->ntargets ? s->ntargets : 1,
+		       sizeof(*sn->procs)))
+		return -ENOMEM;
+	for (i = 0; i < s->ntargets; i++) {
+		const struct target *t = &s->targets[i];
+		struct proc_row *r;
+
+		if (t->exited)
+			continue;
+		r = &sn->procs[n++];
+		memset(r, 0, sizeof(*r));
+		r->pid = t->pid;
+		copy_text(r->name, sizeof(r->name), t->exe[0] ? base_name(t->exe) : t->comm);
+		copy_text(r->container, 13, t->container);	/* the short id: 12 characters */
+		for (j = 0; j < s->npids; j++) {
+			if ((int)s->pids[j].pid != t->pid)
+				continue;
+			r->ssl_live = s->pids[j].ssl_live;
+			r->live_bytes = s->pids[j].live_bytes;
+			r->live_blocks = s->pids[j].live_blocks;
+			break;
+		}
+	}
+	sn->nprocs = n;
+	return 0;
+}
+
+/* Process v->pid's own blocks per site, walked once an interval (or when another is opened). */
+static int snap_pid_sites(struct view *v, const struct summary *s)
+{
+	struct snap *sn = &v->s;
+	double key = interval_key(s);
+
+	if (!v->pid || !s->model)
+		return 0;
+	if (v->psites_pid == v->pid && v->psites_key == key)
+		return 0;
+	if (view_grow((void **)&sn->psites, &sn->psites_cap, sn->nsites ? sn->nsites : 1,
+		       sizeof(*sn->psites)))
+		return -ENOMEM;
+	model__pid_sites(s->model, (__u32)v->pid, sn->psites, sn->nsites);
+	sn->npsites = sn->nsites;
+	v->psites_pid = v->pid;
+	v->psites_key = key;
+	return 0;
+}
+
+/* Adds a flag's word to a process row, once. */
+static void proc_flag(struct proc_row *r, int kind)
+{
+	const char *w = flags_word(kind);
+	size_t len = strlen(r->flags);
+	char *p = strstr(r->flags, w);
+
+	if (p && (p[strlen(w)] == ' ' || !p[strlen(w)]))
+		return;
+	r->nflags++;
+	snprintf(r->flags + len, sizeof(r->flags) - len, "%s%s", len ? " " : "", w);
+}
+
+static int cmp_pair_pid(const void *pa, const void *pb)
+{
+	const struct pid_site *a = pa, *b = pb;
+
+	return SPACESHIP(a->pid, b->pid);
+}
+
+/* Who holds blocks at the flags' sites (cap pairs at most), by pid. 0 or -ENOMEM. */
+static int walk_flag_sites(struct snap *sn, const struct summary *s, size_t cap)
+{
+	__u32 *ids = calloc(sn->nfsites, sizeof(*ids));
+	size_t i;
+	int err;
+
+	if (!ids || view_grow((void **)&sn->pairs, &sn->pairs_cap, cap, sizeof(*sn->pairs))) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < sn->nfsites; i++)
+		ids[i] = sn->fsites[i].site;
+	err = model__pid_site_stats(s->model, ids, sn->nfsites, sn->pairs, cap, &sn->npairs);
+	free(ids);
+	qsort(sn->pairs, sn->npairs, sizeof(*sn->pairs), cmp_pair_pid);
+	return err;
+}
+
+/*
+ * The flags of each process: those at whose sites it holds live blocks.
+ * Only for the process table, walked once an interval.
+ */
+static int snap_proc_flags(struct view *v, const struct summary *s)
+{
+	struct snap *sn = &v->s;
+	double key = interval_key(s);
+	size_t i, j, k;
+
+	if (v->mode != VIEW_PROCS || !sn->nfsites || !sn->nprocs || !s->model)
+		return 0;
+	if (!v->pairs_valid || v->pairs_key != key) {
+		if (walk_flag_sites(sn, s, sn->nprocs * sn->nfsites))
+			return -ENOMEM;
+		v->pairs_key = key;
+		v->pairs_valid = true;
+	}
+	for (i = 0; i < sn->nprocs; i++) {
+		struct pid_site key_ps = { .pid = (__u32)sn->procs[i].pid };
+		const struct pid_site *p = bsearch(&key_ps, sn->pairs, sn->npairs,
+						   sizeof(*sn->pairs), cmp_pair_pid);
+
+		/* back to the first pair of this pid, then each of its sites */
+		for (k = p ? (size_t)(p - sn->pairs) : sn->npairs;
+		     k > 0 && sn->pairs[k - 1].pid == key_ps.pid; k--)
+			;
+		for (; k < sn->npairs && sn->pairs[k].pid == key_ps.pid; k++)
+			for (j = 0; j < sn->nfsites; j++)
+				if (sn->pairs[k].site == sn->fsites[j].site)
+					proc_flag(&sn->procs[i], sn->fsites[j].kind);
+	}
+	return 0;
+}
+
 static int snap_sites(struct view *v, const struct summary *s)
 {
 	struct snap *sn = &v->s;
@@ -226,14 +363,38 @@ static int snap_hist(struct snap *sn, const struct summary *s)
 	return 0;
 }
 
+/* The sites of the active flags, for the flags column of the process table. */
+static int flag_sites(struct snap *sn, const struct growth_flag *f, size_t n)
+{
+	size_t i, j;
+
+	/* a flag names one site, a growth flag up to three */
+	if (view_grow((void **)&sn->fsites, &sn->fsites_cap, n * 3 + 1, sizeof(*sn->fsites)))
+		return -ENOMEM;
+	sn->nfsites = 0;
+	for (i = 0; i < n; i++) {
+		if (!f[i].active)
+			continue;
+		if (f[i].site != NONE)
+			sn->fsites[sn->nfsites++] = (struct flag_site){ f[i].site, (int)f[i].kind };
+		for (j = 0; f[i].kind == GROWTH_GROWTH && j < 3; j++)
+			if (f[i].top_sites[j] != NONE && f[i].top_sites[j] != f[i].site)
+				sn->fsites[sn->nfsites++] =
+					(struct flag_site){ f[i].top_sites[j], (int)f[i].kind };
+	}
+	return 0;
+}
+
 static int snap_flags(struct view *v, const struct summary *s)
 {
 	struct snap *sn = &v->s;
 	struct growth_flag *f;
 	size_t i, n = s->growth ? growth__flags(s->growth, NULL, 0) : 0;
+	int err;
 
 	if (!n) {
 		sn->nflags = 0;
+		sn->nfsites = 0;
 		return 0;
 	}
 	f = calloc(n, sizeof(*f));
@@ -247,8 +408,9 @@ static int snap_flags(struct view *v, const struct summary *s)
 		flag_text(v, s, &f[i], sn->flags[i].text, sizeof(sn->flags[i].text));
 	}
 	sn->nflags = n;
+	err = flag_sites(sn, f, n);
 	free(f);
-	return 0;
+	return err;
 }
 
 /* Rates over the latest interval: from the history, else from the previous snapshot. */
@@ -313,17 +475,24 @@ int view__update(struct view *v, const struct summary *s)
 	/* paused, or the targets are gone: the figures on screen stay */
 	if (v->s.valid && (v->paused || v->gone)) {
 		v->s.baseline_s = s->baseline_s;
-		return 0;
+		/* but a process opened meanwhile needs its own */
+		return v->psites_pid != v->pid ? snap_pid_sites(v, s) : 0;
 	}
 	err = snap_targets(&v->s, s);
 	if (!err)
+		err = snap_procs(&v->s, s);
+	if (!err)
 		err = snap_sites(v, s);
+	if (!err)
+		err = snap_pid_sites(v, s);
 	if (!err)
 		err = snap_ssl(&v->s, s);
 	if (!err)
 		err = snap_hist(&v->s, s);
 	if (!err)
 		err = snap_flags(v, s);
+	if (!err)
+		err = snap_proc_flags(v, s);
 	if (err)
 		return err;
 	snap_rates(&v->s, s);
@@ -344,6 +513,7 @@ struct view *view__new(bool utf8)
 	v->utf8 = utf8;
 	v->sort[VIEW_SITES] = SC_BYTES;
 	v->sort[VIEW_SSL] = LC_BYTES;
+	v->sort[VIEW_PROCS] = PC_BYTES;
 	v->sel_site = NONE;
 	v->s.baseline_s = -1;
 	v->page = 1;
@@ -360,6 +530,10 @@ void view__free(struct view *v)
 	free(v->s.ssl);
 	free(v->s.hist);
 	free(v->s.flags);
+	free(v->s.procs);
+	free(v->s.psites);
+	free(v->s.fsites);
+	free(v->s.pairs);
 	free(v->order);
 	free(v->cells);
 	free(v);

@@ -58,6 +58,7 @@ enum view_mode {
 	VIEW_SITES,
 	VIEW_SSL,
 	VIEW_TIMELINE,
+	VIEW_PROCS,			/* the process table: sessions of several processes */
 	VIEW__COUNT,
 };
 
@@ -84,6 +85,18 @@ enum ssl_col {
 	LC_BLOCKS,
 	LC_ADOPTED,
 	LC__COUNT,
+};
+
+/* Columns of the process table. */
+enum proc_col {
+	PC_PID,
+	PC_NAME,			/* its program's file name, else its comm */
+	PC_CONTAINER,
+	PC_SSL,
+	PC_BYTES,
+	PC_PER_SSL,
+	PC_FLAGS,
+	PC__COUNT,
 };
 
 /* Names of a site id (strings borrowed until the next call); 0 or -ENOENT. */
@@ -150,5 +163,9 @@ size_t view__site_ids(struct view *v, __u32 *ids, size_t cap);
 __u32 view__selected_site(const struct view *v);
 /* First visible table row of the current view (the scroll offset). */
 size_t view__top(const struct view *v);
+/* The process whose sites and SSL objects are shown (Enter in the process table), 0: all. */
+int view__pid(const struct view *v);
+/* The pid of the selected row of the process table, 0 when none. */
+int view__selected_proc(const struct view *v);
 
 #endif /* TLSMEM_VIEW_H */

@@ -256,7 +256,9 @@ static int hdr_title(struct view *v, int r)
 	size_t i;
 
 	c = put(v, r, 0, VS_LABEL, "tlsmem");
-	for (i = 0; i < sn->ntg; i++)
+	if (sn->ntg > 2)	/* they are in the process table */
+		c = putf(v, r, c, VS_NORMAL, " - %zu processes (%zu running)", sn->ntg, sn->nprocs);
+	for (i = 0; sn->ntg <= 2 && i < sn->ntg; i++)
 		c = putf(v, r, c, VS_NORMAL, "%s pid %d (%s)%s", i ? "," : " -", sn->tg[i].pid,
 			 sn->tg[i].comm, sn->tg[i].exited ? " exited" : "");
 	c = putf(v, r, c, VS_NORMAL, "  up %s", fmt_hms(a, sizeof(a), sn->duration_s));
@@ -446,18 +448,25 @@ static int hdr_events(struct view *v, int r)
 	return r + 1;
 }
 
-/* Baseline, filter: shown only when set. */
+/* Baseline, filter, the process shown: only when set. */
 static int hdr_state(struct view *v, int r)
 {
 	const struct snap *sn = &v->s;
+	const struct proc_row *p;
 	char a[32];
 	int c = 0;
 
+	if (v->pid) {
+		p = view_proc(v, v->pid);
+		c = putf(v, r, 0, VS_WARN, "process %d (%s)", v->pid, p ? p->name : "exited");
+		c = putf(v, r, c, VS_NORMAL, " only   %s live SSL   Esc: all processes   ",
+			 p ? fmt_count(a, sizeof(a), (double)p->ssl_live) : "0");
+	}
 	if (sn->baseline_s >= 0)
-		c = putf(v, r, 0, VS_NORMAL, "baseline at %s: CHANGE is since then   ",
+		c = putf(v, r, c, VS_NORMAL, "baseline at %s: CHANGE is since then   ",
 			 fmt_hms(a, sizeof(a), sn->baseline_s));
 	else if (v->baseline_req)
-		c = put(v, r, 0, VS_NORMAL, "baseline requested   ");
+		c = put(v, r, c, VS_NORMAL, "baseline requested   ");
 	if (v->filter[0])
 		c = putf(v, r, c, VS_NORMAL, "filter \"%s\"", v->filter);
 	return c ? r + 1 : r;
@@ -601,21 +610,24 @@ static void table_titles(struct view *v, int r, int ncol, const int *x, const in
 
 static void site_cells(struct view *v, int r, const struct layout *L, const struct site_row *s)
 {
+	const struct site_stats *x = view_site_st(v, s);
+	__u64 ssl_live = view_ssl_live(v);
 	char b[32];
 	long long age = view_site_age(v, s);
+	double d = view_site_delta(v, s);
 	int st = VS_NORMAL;
 
 	put_field(v, r, L->x[SC_BYTES], L->w[SC_BYTES], st,
-		  fmt_bytes(b, sizeof(b), (double)s->st.live_bytes), true, false);
+		  fmt_bytes(b, sizeof(b), (double)x->live_bytes), true, false);
 	put_field(v, r, L->x[SC_BLOCKS], L->w[SC_BLOCKS], st,
-		  fmt_count(b, sizeof(b), (double)s->st.live_blocks), true, false);
-	if (s->has_delta)
-		fmt_delta(b, sizeof(b), view_site_delta(v, s));
+		  fmt_count(b, sizeof(b), (double)x->live_blocks), true, false);
+	if (d > -1e300)
+		fmt_delta(b, sizeof(b), d);
 	else
 		snprintf(b, sizeof(b), "-");
 	put_field(v, r, L->x[SC_DELTA], L->w[SC_DELTA], st, b, true, false);
-	if (v->s.tot.ssl_live)
-		fmt_bytes(b, sizeof(b), (double)s->st.live_bytes / (double)v->s.tot.ssl_live);
+	if (ssl_live)
+		fmt_bytes(b, sizeof(b), (double)x->live_bytes / (double)ssl_live);
 	else
 		snprintf(b, sizeof(b), "-");
 	put_field(v, r, L->x[SC_PER_SSL], L->w[SC_PER_SSL], st, b, true, false);
@@ -624,8 +636,8 @@ static void site_cells(struct view *v, int r, const struct layout *L, const stru
 	else
 		snprintf(b, sizeof(b), "-");
 	put_field(v, r, L->x[SC_AGE], L->w[SC_AGE], st, b, true, false);
-	if (s->st.orphan_blocks)
-		fmt_count(b, sizeof(b), (double)s->st.orphan_blocks);
+	if (x->orphan_blocks)
+		fmt_count(b, sizeof(b), (double)x->orphan_blocks);
 	else
 		snprintf(b, sizeof(b), "-");
 	put_field(v, r, L->x[SC_ORPHANS], L->w[SC_ORPHANS], st, b, true, false);
@@ -634,6 +646,15 @@ static void site_cells(struct view *v, int r, const struct layout *L, const stru
 	put_field(v, r, L->x[SC_CALLER], L->w[SC_CALLER], st, s->caller, false,
 		  strstr(s->caller, "+0x") != NULL);
 	put_field(v, r, L->x[SC_MODULE], L->w[SC_MODULE], st, s->module, false, false);
+}
+
+static const char *empty_sites(const struct view *v)
+{
+	if (v->pid && v->psites_pid != v->pid)
+		return "reading the process's sites ...";
+	if (v->filter[0])
+		return "no site matches the filter";
+	return v->pid ? "no live block in this process" : "no allocation seen yet";
 }
 
 static void site_table(struct view *v, int r, int rows)
@@ -660,8 +681,7 @@ static void site_table(struct view *v, int r, int rows)
 			style_row(v, row, VS_SEL);
 	}
 	if (!v->norder && rows > 1)
-		put(v, r + 1, 2, VS_DIM, v->filter[0] ? "no site matches the filter" :
-		    "no allocation seen yet");
+		put(v, r + 1, 2, VS_DIM, empty_sites(v));
 }
 
 /* ---- SSL table ---- */
@@ -700,7 +720,81 @@ static void ssl_table(struct view *v, int r, int rows)
 			style_row(v, row, VS_SEL);
 	}
 	if (!v->norder && rows > 1)
-		put(v, r + 1, 2, VS_DIM, "no live SSL object");
+		put(v, r + 1, 2, VS_DIM, v->pid ? "no live SSL object in this process" :
+		    "no live SSL object");
+}
+
+/* ---- process table ---- */
+
+/*
+ * Column positions for a width (never for the data): the program column
+ * takes what the figures leave, up to 32; the container column goes below
+ * 72 columns, PER SSL below 62.
+ */
+static void proc_layout(int cols, int *x, int *w)
+{
+	static const int fixed[PC__COUNT] = {
+		[PC_PID] = 7, [PC_CONTAINER] = 12, [PC_SSL] = 9, [PC_BYTES] = 11, [PC_PER_SSL] = 10,
+	};
+	int i, c = 0, rest = cols;
+
+	memcpy(w, fixed, sizeof(fixed));
+	if (cols < 72)
+		w[PC_CONTAINER] = 0;
+	if (cols < 62)
+		w[PC_PER_SSL] = 0;
+	for (i = 0; i < PC__COUNT; i++)
+		rest -= w[i] ? w[i] + 1 : 0;
+	w[PC_NAME] = clampi(rest - 13, 6, 32);
+	rest -= w[PC_NAME] + 1;
+	w[PC_FLAGS] = rest > 0 ? rest : 0;
+	for (i = 0; i < PC__COUNT; i++) {
+		x[i] = c;
+		c += w[i] ? w[i] + 1 : 0;
+	}
+}
+
+static void proc_cells(struct view *v, int r, const int *x, const int *w, const struct proc_row *p)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%d", p->pid);
+	put_field(v, r, x[PC_PID], w[PC_PID], VS_NORMAL, b, true, false);
+	put_field(v, r, x[PC_NAME], w[PC_NAME], VS_NORMAL, p->name, false, false);
+	put_field(v, r, x[PC_CONTAINER], w[PC_CONTAINER], VS_NORMAL, p->container, false, false);
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)p->ssl_live);
+	put_field(v, r, x[PC_SSL], w[PC_SSL], VS_NORMAL, b, true, false);
+	put_field(v, r, x[PC_BYTES], w[PC_BYTES], VS_NORMAL,
+		  fmt_bytes(b, sizeof(b), (double)p->live_bytes), true, false);
+	if (p->ssl_live)
+		fmt_bytes(b, sizeof(b), (double)p->live_bytes / (double)p->ssl_live);
+	else
+		snprintf(b, sizeof(b), "-");
+	put_field(v, r, x[PC_PER_SSL], w[PC_PER_SSL], VS_NORMAL, b, true, false);
+	put_field(v, r, x[PC_FLAGS], w[PC_FLAGS], p->nflags ? VS_FLAG : VS_NORMAL, p->flags, false,
+		  false);
+}
+
+static void proc_table(struct view *v, int r, int rows)
+{
+	static const char *const title[PC__COUNT] = { "PID", "PROGRAM", "CONTAINER", "LIVE SSL",
+						      "LIVE BYTES", "PER SSL", "FLAGS" };
+	static const bool right[PC__COUNT] = { true, false, false, true, true, true, false };
+	int x[PC__COUNT], w[PC__COUNT];
+	size_t k, top = v->top[VIEW_PROCS];
+
+	proc_layout(v->cols, x, w);
+	table_titles(v, r, PC__COUNT, x, w, title, right, v->sort[VIEW_PROCS], !v->rev[VIEW_PROCS]);
+	for (k = top; k < v->norder && (int)(k - top) < rows - 1; k++) {
+		int row = r + 1 + (int)(k - top);
+
+		proc_cells(v, row, x, w, &v->s.procs[v->order[k]]);
+		if (k == v->sel[VIEW_PROCS])
+			style_row(v, row, VS_SEL);
+	}
+	if (!v->norder && rows > 1)
+		put(v, r + 1, 2, VS_DIM, v->filter[0] ? "no process matches the filter" :
+		    "no running process");
 }
 
 /* ---- help and footer ---- */
@@ -711,6 +805,8 @@ static void help(struct view *v, int r, int rows)
 		"",
 		"Sites: LIVE BYTES and BLOCKS still held, CHG/MIN their trend (SINCE BL after b),",
 		"PER SSL the site's bytes over the live SSL objects, OLDEST the age of its oldest block.",
+		"Processes (P): each one's live SSL objects and OpenSSL bytes at the latest interval,",
+		"and the flags at whose sites it holds blocks.",
 	};
 	size_t i;
 	int n = 0;
@@ -726,15 +822,54 @@ static void help(struct view *v, int r, int rows)
 		put(v, r + n++, 0, VS_DIM, notes[i]);
 }
 
+/* A key hint of the footer; higher prio: dropped earlier when the width is short. */
+struct hint {
+	const char *key, *text;
+	int prio;
+};
+
+static int hint_width(const struct hint *h)
+{
+	return (int)(strlen(h->key) + 1 + strlen(h->text) + 2);
+}
+
+/* The key hints that fit before the view's name (w columns); the rest of the keys are in ?. */
+static int hints_put(struct view *v, int r, struct hint *h, int n, int w)
+{
+	int i, c = 0, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += hint_width(&h[i]);
+	while (total > v->cols - w) {
+		int drop = -1;
+
+		for (i = 0; i < n; i++)
+			if (h[i].prio > 0 && (drop < 0 || h[i].prio >= h[drop].prio))
+				drop = i;
+		if (drop < 0)
+			break;
+		total -= hint_width(&h[drop]);
+		h[drop].prio = -1;	/* dropped */
+	}
+	for (i = 0; i < n; i++) {
+		if (h[i].prio < 0)
+			continue;
+		c = put(v, r, c, VS_HEAD, h[i].key);
+		c = putf(v, r, c, VS_NORMAL, " %s  ", h[i].text);
+	}
+	return c;
+}
+
 static void footer(struct view *v, int r)
 {
-	static const char *const hint[][2] = {
-		{ "q", "quit" }, { "?", "help" }, { "< >", "sort" }, { "r", "reverse" },
-		{ "b", "baseline" }, { "p", "pause" }, { "v", "view" }, { "/", "filter" },
+	static const char *const names[VIEW__COUNT] = { "sites", "SSL objects", "time line",
+							 "processes" };
+	struct hint h[9] = {
+		{ "q", "quit", 0 }, { "?", "help", 0 }, { "< >", "sort", 1 }, { "r", "reverse", 3 },
+		{ "b", "baseline", 4 }, { "p", "pause", 3 }, { "v", "view", 1 }, { "/", "filter", 2 },
 	};
-	static const char *const names[VIEW__COUNT] = { "sites", "SSL objects", "time line" };
-	size_t i;
-	int c = 0;
+	char name[48];
+	int c, n = 8;
 
 	if (v->prompt) {
 		c = put(v, r, 0, VS_LABEL, "filter: ");
@@ -743,11 +878,19 @@ static void footer(struct view *v, int r)
 		put(v, r, c + 2, VS_DIM, "(Enter applies, Esc clears)");
 		return;
 	}
-	for (i = 0; i < sizeof(hint) / sizeof(hint[0]); i++) {
-		c = put(v, r, c, VS_HEAD, hint[i][0]);
-		c = putf(v, r, c, VS_NORMAL, " %s  ", hint[i][1]);
-	}
-	c = putf(v, r, c + 1, VS_DIM, "[%s]", names[v->mode]);
+	/* the way in to the process table, into one process, and back */
+	if (v->pid)
+		h[n++] = (struct hint){ "Esc", "back", 0 };
+	else if (view_multi(v) && v->mode == VIEW_PROCS)
+		h[n++] = (struct hint){ "Enter", "open", 0 };
+	else if (view_multi(v))
+		h[n++] = (struct hint){ "P", "procs", 0 };
+	if (v->pid)
+		snprintf(name, sizeof(name), "[%s of %d]", names[v->mode], v->pid);
+	else
+		snprintf(name, sizeof(name), "[%s]", names[v->mode]);
+	c = hints_put(v, r, h, n, (int)strlen(name) + 1);
+	c = put(v, r, c + 1, VS_DIM, name);
 	if (v->msg[0])
 		put(v, r, c + 2, VS_DIM, v->msg);
 }
@@ -777,6 +920,8 @@ static void body(struct view *v, int r, int rows)
 	view_clamp_scroll(v, v->page);
 	if (v->mode == VIEW_SITES)
 		site_table(v, r, rows);
+	else if (v->mode == VIEW_PROCS)
+		proc_table(v, r, rows);
 	else
 		ssl_table(v, r, rows);
 }

@@ -48,6 +48,21 @@ struct tgt_row {
 	bool exited;
 };
 
+struct proc_row {
+	int pid;
+	char name[48];			/* its program's file name, else its comm */
+	char container[16];		/* short container id, "" on the host */
+	__u64 ssl_live, live_bytes, live_blocks;	/* at the latest interval */
+	int nflags;
+	char flags[48];			/* words of the active flags at sites it holds blocks at */
+};
+
+/* An active flag's site, and its kind (enum growth_kind). */
+struct flag_site {
+	__u32 site;
+	int kind;
+};
+
 struct flag_row {
 	bool active;
 	char text[560];
@@ -81,6 +96,14 @@ struct snap {
 	size_t nhist, hist_cap;
 	struct flag_row *flags;
 	size_t nflags, flags_cap;
+	struct proc_row *procs;		/* running targets */
+	size_t nprocs, procs_cap;
+	struct site_stats *psites;	/* by site id: the figures of the process view.pid */
+	size_t npsites, psites_cap;
+	struct flag_site *fsites;
+	size_t nfsites, fsites_cap;
+	struct pid_site *pairs;		/* who holds blocks at fsites */
+	size_t npairs, pairs_cap;
 };
 
 struct layout {
@@ -102,6 +125,12 @@ struct view {
 	__u32 sel_site;			/* selection by identity */
 	__u32 sel_pid;
 	__u64 sel_ssl;
+	int sel_proc;			/* pid of the selected process row */
+	int pid;			/* sites and SSL objects of this process only; 0: all */
+	/* the per-process walks, once an interval: which process and interval they are of */
+	int psites_pid;			/* 0: none walked */
+	double psites_key, pairs_key;
+	bool pairs_valid;
 	size_t sel[VIEW__COUNT], top[VIEW__COUNT];
 	int page;			/* table rows at the last render */
 	struct view_cell *cells;
@@ -112,8 +141,19 @@ struct view {
 /* Makes *p hold n elements of size bytes (realloc, doubling). 0 or -ENOMEM. */
 int view_grow(void **p, size_t *cap, size_t n, size_t size);
 
+/* A site's figures as shown: the whole site's, or those of process v->pid. */
+const struct site_stats *view_site_st(const struct view *v, const struct site_row *r);
+/* The live SSL objects the PER SSL column divides by: the session's, or v->pid's. */
+__u64 view_ssl_live(const struct view *v);
+/* The session observes several processes: the process table is reachable. */
+bool view_multi(const struct view *v);
+/* The process table row of pid, NULL when it is not running. */
+const struct proc_row *view_proc(const struct view *v, int pid);
+
 /* Site columns that hold text (site, caller, module), not figures. */
 bool view_site_text_col(int c);
+/* Process columns sorted A to Z (pid, program, container), not biggest first. */
+bool view_proc_text_col(int c);
 /* Age in ns of the site's oldest live block, -1 when none. */
 long long view_site_age(const struct view *v, const struct site_row *r);
 /* Its growth: bytes since the baseline, or per minute without one; -1e300 when unknown. */

@@ -29,16 +29,55 @@ bool view_site_text_col(int c)
 	return c == SC_SITE || c == SC_CALLER || c == SC_MODULE;
 }
 
+const struct site_stats *view_site_st(const struct view *v, const struct site_row *r)
+{
+	static const struct site_stats none;
+
+	if (!v->pid)
+		return &r->st;
+	if (v->psites_pid != v->pid || r->id >= v->s.npsites)
+		return &none;		/* not walked yet */
+	return &v->s.psites[r->id];
+}
+
+const struct proc_row *view_proc(const struct view *v, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < v->s.nprocs; i++)
+		if (v->s.procs[i].pid == pid)
+			return &v->s.procs[i];
+	return NULL;
+}
+
+__u64 view_ssl_live(const struct view *v)
+{
+	const struct proc_row *p;
+
+	if (!v->pid)
+		return v->s.tot.ssl_live;
+	p = view_proc(v, v->pid);
+	return p ? p->ssl_live : 0;
+}
+
+bool view_multi(const struct view *v)
+{
+	return v->s.ntg > 1;
+}
+
 long long view_site_age(const struct view *v, const struct site_row *r)
 {
-	if (!r->st.live_blocks || r->st.oldest_ns > v->s.tot.last_ts_ns)
+	const struct site_stats *st = view_site_st(v, r);
+
+	if (!st->live_blocks || st->oldest_ns > v->s.tot.last_ts_ns)
 		return -1;
-	return (long long)(v->s.tot.last_ts_ns - r->st.oldest_ns);
+	return (long long)(v->s.tot.last_ts_ns - st->oldest_ns);
 }
 
 double view_site_delta(const struct view *v, const struct site_row *r)
 {
-	if (!r->has_delta)
+	/* the growth detectors follow whole sites, not one process's share */
+	if (!r->has_delta || v->pid)
 		return -1e300;
 	return v->s.baseline_s >= 0 ? (double)r->d_bytes : r->per_min;
 }
@@ -46,18 +85,20 @@ double view_site_delta(const struct view *v, const struct site_row *r)
 static int cmp_site_col(const struct view *v, int col, const struct site_row *a,
 			const struct site_row *b)
 {
+	const struct site_stats *x = view_site_st(v, a), *y = view_site_st(v, b);
+
 	switch (col) {
 	case SC_BYTES:
 	case SC_PER_SSL:
-		return SPACESHIP(a->st.live_bytes, b->st.live_bytes);
+		return SPACESHIP(x->live_bytes, y->live_bytes);
 	case SC_BLOCKS:
-		return SPACESHIP(a->st.live_blocks, b->st.live_blocks);
+		return SPACESHIP(x->live_blocks, y->live_blocks);
 	case SC_DELTA:
 		return SPACESHIP(view_site_delta(v, a), view_site_delta(v, b));
 	case SC_AGE:
 		return SPACESHIP(view_site_age(v, a), view_site_age(v, b));
 	case SC_ORPHANS:
-		return SPACESHIP(a->st.orphan_blocks, b->st.orphan_blocks);
+		return SPACESHIP(x->orphan_blocks, y->orphan_blocks);
 	case SC_SITE:
 		return strcmp(a->site, b->site);
 	case SC_CALLER:
@@ -79,7 +120,7 @@ static int cmp_sites(const void *pa, const void *pb, void *ctx)
 	if (!view_site_text_col(col))
 		c = -c;
 	if (!c)
-		c = -SPACESHIP(a->st.live_bytes, b->st.live_bytes);
+		c = -SPACESHIP(view_site_st(v, a)->live_bytes, view_site_st(v, b)->live_bytes);
 	if (!c)
 		c = SPACESHIP(a->id, b->id);
 	return v->rev[VIEW_SITES] ? -c : c;
@@ -124,6 +165,55 @@ static int cmp_ssls(const void *pa, const void *pb, void *ctx)
 	return v->rev[VIEW_SSL] ? -c : c;
 }
 
+/* Bytes per live SSL object of a process; -1 without any. */
+static double proc_per_ssl(const struct proc_row *p)
+{
+	return p->ssl_live ? (double)p->live_bytes / (double)p->ssl_live : -1;
+}
+
+static int cmp_proc_col(int col, const struct proc_row *a, const struct proc_row *b)
+{
+	switch (col) {
+	case PC_PID:
+		return SPACESHIP(a->pid, b->pid);
+	case PC_NAME:
+		return strcmp(a->name, b->name);
+	case PC_CONTAINER:
+		return strcmp(a->container, b->container);
+	case PC_SSL:
+		return SPACESHIP(a->ssl_live, b->ssl_live);
+	case PC_BYTES:
+		return SPACESHIP(a->live_bytes, b->live_bytes);
+	case PC_PER_SSL:
+		return SPACESHIP(proc_per_ssl(a), proc_per_ssl(b));
+	default:
+		return SPACESHIP(a->nflags, b->nflags);
+	}
+}
+
+/* Pid and text A to Z, numbers biggest first; then by bytes, then by pid. */
+static int cmp_procs(const void *pa, const void *pb, void *ctx)
+{
+	const struct view *v = ctx;
+	const struct proc_row *a = &v->s.procs[*(const size_t *)pa];
+	const struct proc_row *b = &v->s.procs[*(const size_t *)pb];
+	int col = v->sort[VIEW_PROCS];
+	int c = cmp_proc_col(col, a, b);
+
+	if (!view_proc_text_col(col))
+		c = -c;
+	if (!c)
+		c = -SPACESHIP(a->live_bytes, b->live_bytes);
+	if (!c)
+		c = SPACESHIP(a->pid, b->pid);
+	return v->rev[VIEW_PROCS] ? -c : c;
+}
+
+bool view_proc_text_col(int c)
+{
+	return c == PC_PID || c == PC_NAME || c == PC_CONTAINER;
+}
+
 static bool contains_ci(const char *hay, const char *needle)
 {
 	size_t i, j, n = strlen(needle);
@@ -153,22 +243,57 @@ static bool site_matches(const struct view *v, const struct site_row *r)
 	       contains_ci(r->module, f);
 }
 
+static bool proc_matches(const struct view *v, const struct proc_row *p)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", p->pid);
+	return !v->filter[0] || contains_ci(p->name, v->filter) ||
+	       contains_ci(p->container, v->filter) || !strcmp(pid, v->filter);
+}
+
+/* A site is listed once it allocated; for one process, while that process holds a block there. */
+static bool site_listed(const struct view *v, const struct site_row *r)
+{
+	return (v->pid ? view_site_st(v, r)->live_blocks : r->st.allocs) && site_matches(v, r);
+}
+
+static size_t table_rows(const struct view *v)
+{
+	switch (v->mode) {
+	case VIEW_SSL:
+		return v->s.nssl;
+	case VIEW_PROCS:
+		return v->s.nprocs;
+	default:
+		return v->s.nsites;
+	}
+}
+
 /* Fills v->order for the current view: the rows, filtered and sorted. */
 int view_build_order(struct view *v)
 {
-	size_t i, n = v->mode == VIEW_SSL ? v->s.nssl : v->s.nsites;
+	size_t i, n = table_rows(v);
 
 	if (view_grow((void **)&v->order, &v->order_cap, n ? n : 1, sizeof(*v->order)))
 		return -ENOMEM;
 	v->norder = 0;
 	if (v->mode == VIEW_SSL) {
 		for (i = 0; i < n; i++)
-			v->order[v->norder++] = i;
+			if (!v->pid || (int)v->s.ssl[i].pid == v->pid)
+				v->order[v->norder++] = i;
 		qsort_r(v->order, v->norder, sizeof(*v->order), cmp_ssls, v);
 		return 0;
 	}
+	if (v->mode == VIEW_PROCS) {
+		for (i = 0; i < n; i++)
+			if (proc_matches(v, &v->s.procs[i]))
+				v->order[v->norder++] = i;
+		qsort_r(v->order, v->norder, sizeof(*v->order), cmp_procs, v);
+		return 0;
+	}
 	for (i = 0; i < n; i++)
-		if (v->s.sites[i].st.allocs && site_matches(v, &v->s.sites[i]))
+		if (site_listed(v, &v->s.sites[i]))
 			v->order[v->norder++] = i;
 	qsort_r(v->order, v->norder, sizeof(*v->order), cmp_sites, v);
 	return 0;
@@ -180,6 +305,8 @@ static bool row_is_selected(const struct view *v, size_t ix)
 
 	if (v->mode == VIEW_SITES)
 		return v->s.sites[ix].id == v->sel_site;
+	if (v->mode == VIEW_PROCS)
+		return v->s.procs[ix].pid == v->sel_proc;
 	x = &v->s.ssl[ix];
 	return x->pid == v->sel_pid && x->ssl == v->sel_ssl;
 }
@@ -194,6 +321,8 @@ static void remember_selection(struct view *v, size_t pos)
 	ix = v->order[pos];
 	if (v->mode == VIEW_SITES) {
 		v->sel_site = v->s.sites[ix].id;
+	} else if (v->mode == VIEW_PROCS) {
+		v->sel_proc = v->s.procs[ix].pid;
 	} else {
 		v->sel_pid = v->s.ssl[ix].pid;
 		v->sel_ssl = v->s.ssl[ix].ssl;
@@ -276,10 +405,22 @@ bool view__prompting(const struct view *v)
 	return v->prompt;
 }
 
+int view__pid(const struct view *v)
+{
+	return v->pid;
+}
+
+int view__selected_proc(const struct view *v)
+{
+	return v->sel_proc;
+}
+
 /* ---- keys ---- */
 
 static int ncols(const struct view *v)
 {
+	if (v->mode == VIEW_PROCS)
+		return PC__COUNT;
 	return v->mode == VIEW_SSL ? LC__COUNT : SC__COUNT;
 }
 
@@ -327,16 +468,63 @@ static unsigned int act_pause(struct view *v)
 	return VIEW_REDRAW;
 }
 
+/* The process table, its cursor on the process that was open. */
+static unsigned int to_procs(struct view *v)
+{
+	if (v->pid)
+		v->sel_proc = v->pid;
+	v->pid = 0;
+	v->mode = VIEW_PROCS;
+	return VIEW_REDRAW;
+}
+
+/* The views in turn; the process table only when there are several processes. */
+static unsigned int step_view(struct view *v, int by)
+{
+	enum view_mode m = (v->mode + VIEW__COUNT + by) % VIEW__COUNT;
+
+	if (m == VIEW_PROCS && !view_multi(v))
+		m = (m + VIEW__COUNT + by) % VIEW__COUNT;
+	if (m == VIEW_PROCS)
+		return to_procs(v);
+	v->mode = m;
+	return VIEW_REDRAW;
+}
+
 static unsigned int act_next_view(struct view *v)
 {
-	v->mode = (v->mode + 1) % VIEW__COUNT;
-	return VIEW_REDRAW;
+	return step_view(v, 1);
 }
 
 static unsigned int act_prev_view(struct view *v)
 {
-	v->mode = (v->mode + VIEW__COUNT - 1) % VIEW__COUNT;
+	return step_view(v, -1);
+}
+
+static unsigned int act_procs(struct view *v)
+{
+	return view_multi(v) ? to_procs(v) : VIEW_NONE;
+}
+
+/* Enter on a process row: that process's sites (and SSL objects, with v). */
+static unsigned int act_open(struct view *v)
+{
+	if (v->mode != VIEW_PROCS || view_build_order(v))
+		return VIEW_NONE;
+	view_follow_selection(v);
+	if (v->sel[VIEW_PROCS] >= v->norder)
+		return VIEW_NONE;
+	v->pid = v->s.procs[v->order[v->sel[VIEW_PROCS]]].pid;
+	v->mode = VIEW_SITES;
+	v->sel_site = NONE;
+	v->sel[VIEW_SITES] = v->top[VIEW_SITES] = 0;
+	v->sel[VIEW_SSL] = v->top[VIEW_SSL] = 0;
 	return VIEW_REDRAW;
+}
+
+static unsigned int act_back(struct view *v)
+{
+	return v->pid ? to_procs(v) : VIEW_NONE;
 }
 
 static unsigned int act_filter(struct view *v)
@@ -346,8 +534,11 @@ static unsigned int act_filter(struct view *v)
 	return VIEW_REDRAW;
 }
 
-static unsigned int act_clear_filter(struct view *v)
+/* Esc: out of one process's sites, else the filter goes. */
+static unsigned int act_escape(struct view *v)
 {
+	if (v->pid)
+		return to_procs(v);
 	v->filter[0] = '\0';
 	return VIEW_REDRAW;
 }
@@ -418,11 +609,14 @@ const struct view_keybinding view_keymap[] = {
 	{ 'r',		act_reverse,	  "r",		"reverse the sort order" },
 	{ 'b',		act_baseline,	  "b",		"set a baseline: CHANGE counts from now" },
 	{ 'p',		act_pause,	  "p",		"pause the display (figures keep being collected)" },
-	{ 'v',		act_next_view,	  "v  Tab",	"next view: sites, SSL objects, time line" },
+	{ 'v',		act_next_view,	  "v  Tab",	"next view: sites, SSL objects, time line (processes)" },
 	{ '\t',		act_next_view,	  NULL,		NULL },
 	{ VK_BTAB,	act_prev_view,	  NULL,		NULL },
-	{ '/',		act_filter,	  "/",		"filter sites by text (Enter applies, Esc clears)" },
-	{ VK_ESC,	act_clear_filter, NULL,		NULL },
+	{ 'P',		act_procs,	  "P",		"process table, when several processes are observed" },
+	{ VK_ENTER,	act_open,	  "Enter",	"process table: that process's sites and SSL objects" },
+	{ VK_BACKSPACE,	act_back,	  "Esc  Bksp",	"back to the process table (else Esc clears the filter)" },
+	{ '/',		act_filter,	  "/",		"filter sites or processes by text (Enter applies)" },
+	{ VK_ESC,	act_escape,	  NULL,		NULL },
 	{ VK_UP,	act_up,		  "Up  Down",	"move the selection" },
 	{ VK_DOWN,	act_down,	  NULL,		NULL },
 	{ 'k',		act_up,		  NULL,		NULL },
@@ -446,8 +640,8 @@ static unsigned int prompt_key(struct view *v, int key)
 	if (key == VK_ENTER || key == '\n' || key == '\r') {
 		snprintf(v->filter, sizeof(v->filter), "%s", v->pbuf);
 		v->prompt = false;
-		v->sel[VIEW_SITES] = 0;
-		v->top[VIEW_SITES] = 0;
+		v->sel[VIEW_SITES] = v->sel[VIEW_PROCS] = 0;
+		v->top[VIEW_SITES] = v->top[VIEW_PROCS] = 0;
 	} else if (key == VK_ESC) {
 		v->filter[0] = v->pbuf[0] = '\0';
 		v->prompt = false;
