@@ -28,8 +28,8 @@
 #include "session.h"
 #include "session_int.h"
 
-#define POLL_MAX_MS	10
-#define POLL_IDLE_MAX_MS 160		/* the longest look-every while no record comes */
+/* records copied out of the ring and not yet fed: 128 MiB, or twice the ring, at most */
+#define QUEUE_MAX	(128ULL << 20)
 #define DEBUGINFOD_TIMEOUT_MS	10000	/* per lookup; the end of a run waits this long at most */
 
 static volatile sig_atomic_t exiting;
@@ -396,24 +396,6 @@ static void settle(struct session *s)
 	reader__drain(s->rd);
 }
 
-/*
- * How long to wait for records at most: POLL_MAX_MS while they come, up to
- * POLL_IDLE_MAX_MS after a quiet while, so that an idle run costs nothing
- * (a burst fills an eighth of the ring buffer first, which wakes us).
- */
-static int poll_every(struct session *s)
-{
-	__u64 got = reader__received(s->rd);
-
-	if (got != s->poll_seen) {
-		s->poll_seen = got;
-		s->poll_ms = POLL_MAX_MS;
-	} else if (s->poll_ms < POLL_IDLE_MAX_MS) {
-		s->poll_ms = s->poll_ms ? s->poll_ms * 2 : POLL_MAX_MS;
-	}
-	return s->poll_ms;
-}
-
 static int loop(struct session *s)
 {
 	__u64 interval = s->o->interval_ms * 1000000ULL, next = s->attach_ns + interval;
@@ -430,8 +412,7 @@ static int loop(struct session *s)
 			wake = next_ev;
 		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 
-		/* records wake us only in bulk (see the BPF side): look every few ms */
-		timeout = timeout < poll_every(s) ? timeout : s->poll_ms;
+		/* the reader's thread wakes us when it has copied records */
 		if (!wait_events(s, timeout, &quit))
 			return 1;
 		session_rescan(s);
@@ -517,7 +498,7 @@ static int start(struct session *s)
 				 .follow = s->o->children || s->o->cmd || s->o->all,
 				 .all = s->o->all };
 	struct preload pl = { .po = po };
-	__u64 t0 = session_now_ns();
+	__u64 t0 = session_now_ns(), queue_max;
 	int err;
 
 	if (!s->o->cmd && !s->o->verbose)
@@ -542,7 +523,9 @@ static int start(struct session *s)
 	}
 	if (!s->probe && probe__open(&s->probe, &po))
 		return 1;
-	s->rd = reader__new(probe__events_fd(s->probe), s->m);
+	queue_max = 2 * probe__ringbuf_bytes(s->probe);
+	s->rd = reader__new(probe__events_fd(s->probe), s->m,
+			    queue_max > QUEUE_MAX ? queue_max : QUEUE_MAX);
 	if (!s->rd) {
 		p_err("failed to create the ring buffer reader: %s", strerror(errno));
 		return 1;
@@ -627,7 +610,12 @@ static int command_status(struct session *s)
 int session_run(const struct opts *o)
 {
 	struct session s = { .o = o, .child_gate = -1 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	/*
+	 * SA_RESTART: a write blocked on a full pipe or a slow terminal goes on
+	 * after Ctrl-C rather than failing with EINTR; poll() still returns at
+	 * once (it is never restarted), which is what ends the loop.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	size_t i;
 	int rc;
 

@@ -39,10 +39,8 @@ struct session {
 	__u64 attach_ns;		/* CLOCK_MONOTONIC when the probes were live */
 	__u64 rss_bytes;
 	bool mem_pss;			/* rss_bytes sums PSS over several processes */
-	__u64 poll_seen;		/* records received at the last look */
 	struct pid_stats *pstats;	/* the model's figures per process (per_process) */
 	size_t npstats, pstats_cap;
-	int poll_ms;			/* the current look-every (poll_every) */
 	bool live_text;			/* print the text report every interval */
 	struct sampler *sp;		/* growth detectors and the time line */
 	struct tui *tui;		/* the live view, on a terminal */
