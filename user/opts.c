@@ -31,6 +31,9 @@ enum {
 	OPT_HOLD_LOADS,
 	OPT_EXE,
 	OPT_CONTAINER,
+	OPT_PROCS_CSV,
+	OPT_METRICS_PER_PID,
+	OPT_METRICS_MAX_SERIES,
 };
 
 #define MAX_DURATION_S	(365ULL * 86400)	/* a year: longer is a typo */
@@ -61,13 +64,20 @@ static const char usage_text[] =
 "                          (default: until q, Ctrl-C or target exit)\n"
 "  -o, --csv FILE          time series: one row per interval\n"
 "      --sites-csv FILE    the site table, rewritten every interval\n"
+"      --procs-csv FILE    one row per live process per interval (pid, exe, container,\n"
+"                          live SSL, OpenSSL bytes, memory)\n"
 "      --metrics-listen ADDR:PORT  serve the figures at /metrics (Prometheus text format)\n"
 "      --metrics-file FILE  write the same text atomically every interval\n"
+"      --metrics-per-pid   metrics per process (a pid label), not per (exe, container)\n"
+"      --metrics-max-series N  series per metric family at most, 1 to 100000 (default 500);\n"
+"                          tlsmem_series_dropped counts the rest\n"
 "      --report[=FILE]     text summary at the end (default when stdout is not a terminal)\n"
 "      --json[=FILE]       one JSON object at the end, on stdout or in FILE\n"
-"  FILE '-' is stdout (-o, --sites-csv, --metrics-file: written once, at the end, for the\n"
-"  latter two); one output at most on stdout. A text report asked for on a stdout that\n"
-"  another output has goes to stderr. Output files are never written through a symlink.\n"
+"  FILE '-' is stdout (-o, --procs-csv, --sites-csv, --metrics-file: written once, at the\n"
+"  end, for the latter two); one output at most on stdout. A text report asked for on a\n"
+"  stdout that"
+" another output has goes to stderr. Output files are never written through a\n"
+"  symlink.\n"
 "      --fail-on-growth    exit 3 when a growth or leak flag was raised\n"
 "      --baseline-after SEC  set the growth baseline SEC seconds after attaching\n"
 "      --ringbuf BYTES     ring buffer size (power of two, default 8 MiB)\n"
@@ -113,6 +123,9 @@ static const struct option longopts[] = {
 	{ "all",            no_argument,       NULL, 'a' },
 	{ "exe",            required_argument, NULL, OPT_EXE },
 	{ "container",      required_argument, NULL, OPT_CONTAINER },
+	{ "procs-csv",      required_argument, NULL, OPT_PROCS_CSV },
+	{ "metrics-per-pid", no_argument,      NULL, OPT_METRICS_PER_PID },
+	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
 	{ "empty-programs", no_argument,       NULL, OPT_EMPTY_PROGRAMS },
 	{ "no-debuginfod",  no_argument,       NULL, OPT_NO_DEBUGINFOD },
 	{ "verbose",        no_argument,       NULL, 'v' },
@@ -278,6 +291,18 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 			return bad("--metrics-listen", arg, "expected ADDR:PORT, e.g. 127.0.0.1:9464");
 		o->metrics_listen = arg;
 		return OPTS_RUN;
+	case OPT_PROCS_CSV:
+		if (!*arg)
+			return bad("--procs-csv", arg, "expected a file name");
+		o->procs_csv = arg;
+		return OPTS_RUN;
+	case OPT_METRICS_PER_PID:
+		o->metrics_per_pid = true;
+		return OPTS_RUN;
+	case OPT_METRICS_MAX_SERIES:
+		if (opts_parse_u64(arg, 1, 100000, &o->metrics_max_series))
+			return bad("--metrics-max-series", arg, "expected a number from 1 to 100000");
+		return OPTS_RUN;
 	case OPT_METRICS_FILE:
 		if (!*arg)
 			return bad("--metrics-file", arg, "expected a file name");
@@ -359,6 +384,8 @@ int opts_stdout_outputs(const struct opts *o, char *buf, size_t cap)
 		buf[0] = '\0';
 	if (opts_is_stdout(o->csv) && ++n)
 		add_name(buf, cap, &len, "-o -");
+	if (opts_is_stdout(o->procs_csv) && ++n)
+		add_name(buf, cap, &len, "--procs-csv -");
 	if (opts_is_stdout(o->sites_csv) && ++n)
 		add_name(buf, cap, &len, "--sites-csv -");
 	if (opts_is_stdout(o->metrics_file) && ++n)
@@ -396,6 +423,12 @@ static enum opts_status check_outputs(const struct opts *o)
 		p_err("with -- COMMAND, stdout is the command's own: write %s to a file instead "
 		      "(e.g. --json=FILE, -o FILE); the text report goes to stderr", names);
 		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
+		return OPTS_EXIT_USAGE;
+	}
+	if ((o->metrics_per_pid || o->metrics_max_series) && !o->metrics_listen &&
+	    !o->metrics_file) {
+		p_err("%s shapes the metrics: give --metrics-listen or --metrics-file with it",
+		      o->metrics_per_pid ? "--metrics-per-pid" : "--metrics-max-series");
 		return OPTS_EXIT_USAGE;
 	}
 	if (o->hold_loads && !o->npids) {

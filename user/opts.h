@@ -23,8 +23,11 @@ struct opts {
 	__u64 duration_ms;		/* 0: until q, a signal or the targets exit */
 	const char *csv;
 	const char *sites_csv;
+	const char *procs_csv;		/* --procs-csv: one row per live process per interval */
 	const char *metrics_listen;	/* ADDR:PORT for /metrics */
 	const char *metrics_file;	/* textfile collector output */
+	bool metrics_per_pid;		/* --metrics-per-pid: a pid label, one series per process */
+	__u64 metrics_max_series;	/* --metrics-max-series; 0: METRICS_MAX_SERIES */
 	bool report;			/* text summary at the end */
 	bool json;			/* JSON summary at the end */
 	const char *report_path;	/* --report=FILE; NULL: stdout (stderr if stdout is taken) */
@@ -50,7 +53,7 @@ enum opts_status opts_parse(int argc, char **argv, struct opts *o);
 /* A path that means stdout: "-". */
 bool opts_is_stdout(const char *path);
 /*
- * The outputs written to stdout (-o -, --sites-csv -, --metrics-file -,
+ * The outputs written to stdout (-o -, --procs-csv -, --sites-csv -, --metrics-file -,
  * --json without FILE), named in buf; returns how many.
  */
 int opts_stdout_outputs(const struct opts *o, char *buf, size_t cap);

@@ -93,8 +93,11 @@ static void measure(struct session *s, struct target **live, size_t n)
 	for (i = 0; i < n; i++) {
 		struct netns_tab *t = socks != UINT64_MAX ? netns_of(tabs, &ntabs, live[i]->pid) : NULL;
 
-		if (!(pss ? procinfo_pss(live[i]->pid, &v) : procinfo_rss(live[i]->pid, &v)))
+		live[i]->mem_bytes = 0;
+		if (!(pss ? procinfo_pss(live[i]->pid, &v) : procinfo_rss(live[i]->pid, &v))) {
 			mem += v;
+			live[i]->mem_bytes = v;
+		}
 		if (socks == UINT64_MAX)
 			continue;
 		if (!t || procinfo_count_sockets(live[i]->pid, t->v, t->n, &v))
@@ -240,6 +243,9 @@ void session_fill_summary(struct session *s, struct summary *sum)
 	if (procinfo_rss(getpid(), &sum->tlsmem_rss))
 		sum->tlsmem_rss = 0;
 	sum->ringbuf_bytes = probe__ringbuf_bytes(s->probe);
+	sum->tlsmem_cpu_s = session_cpu_s();
+	sum->metrics_per_pid = s->o->metrics_per_pid;
+	sum->metrics_max_series = (size_t)s->o->metrics_max_series;
 	sum->growth = sampler__growth(s->sp);
 	sum->hist = sampler__history(s->sp);
 	sum->baseline_s = sampler__baseline_s(s->sp);
@@ -280,6 +286,8 @@ static void sample(struct session *s, bool final)
 		session_csv_row(s);
 	if (s->o->sites_csv)
 		session_sites_csv(s);
+	if (s->procs_f)
+		session_procs_row(s);
 	if (s->o->metrics_file && !opts_is_stdout(s->o->metrics_file)) {
 		session_fill_summary(s, &sum);
 		err = metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES);
@@ -648,6 +656,8 @@ int session_run(const struct opts *o)
 	}
 	if (!rc)
 		rc = command_status(&s);
+	if (session_close_procs(&s) && !rc)
+		rc = 1;
 	if (s.json_f)
 		fclose(s.json_f);
 	if (s.report_f)

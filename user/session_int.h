@@ -54,6 +54,9 @@ struct session {
 	__u64 prev_allocs, prev_frees, prev_ns;
 	bool csv_failed;
 	bool sites_failed;
+	FILE *procs_f;			/* --procs-csv */
+	bool procs_header;		/* its header row was written */
+	bool procs_failed;
 	FILE *json_f;			/* --json=FILE */
 	FILE *report_f;			/* --report=FILE */
 	int out_err;			/* an output could not be written: exit 1 */
@@ -69,6 +72,9 @@ struct session {
 
 /* CLOCK_MONOTONIC in ns. */
 __u64 session_now_ns(void);
+
+/* tlsmem's own CPU time so far, user and system, every thread: seconds. */
+double session_cpu_s(void);
 
 /* The snapshot every output reads, at this moment; pointers borrowed from s. */
 void session_fill_summary(struct session *s, struct summary *sum);
@@ -157,6 +163,12 @@ void session_csv_row(struct session *s);
 
 /* Rewritten whole every interval, through a rename: a reader never sees half a file. */
 void session_sites_csv(struct session *s);
+
+/* --procs-csv: one row per live process, every interval. */
+void session_procs_row(struct session *s);
+
+/* --procs-csv closed (unless stdout): 0, or 1 when it could not be written (said why). */
+int session_close_procs(struct session *s);
 
 /* The text report every interval when there is no live view: screen cleared, then stdout. */
 void session_print_live(struct session *s);

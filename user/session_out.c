@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "htab.h"
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_srv.h"
+#include "procs.h"
 #include "report.h"
 #include "growth.h"
 #include "tui.h"
@@ -79,8 +81,15 @@ int session_open_outputs(struct session *s)
 {
 	int err = open_metrics(s);
 
-	if (err || !s->o->csv)
+	if (err)
 		return err;
+	if (s->o->procs_csv) {
+		s->procs_f = csv_open(s->o->procs_csv);
+		if (!s->procs_f)
+			return output_error("--procs-csv", s->o->procs_csv, errno);
+	}
+	if (!s->o->csv)
+		return 0;
 	s->csv = csv_open(s->o->csv);
 	if (!s->csv)
 		return output_error("the CSV file", s->o->csv, errno);
@@ -115,6 +124,53 @@ void session_csv_row(struct session *s)
 	s->prev_allocs = sum.tot.allocs;
 	s->prev_frees = sum.tot.frees;
 	s->prev_ns = now;
+}
+
+double session_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+void session_procs_row(struct session *s)
+{
+	struct summary sum;
+	int err;
+
+	if (s->procs_failed)
+		return;
+	session_fill_summary(s, &sum);
+	err = procs_csv(s->procs_f, &sum, !s->procs_header);
+	s->procs_header = true;
+	if (err) {
+		p_err("failed to write --procs-csv %s: %s; the other outputs go on (exit status 1)",
+		      s->o->procs_csv, strerror(-err));
+		s->procs_failed = true;
+		s->out_err = 1;
+	}
+}
+
+int session_close_procs(struct session *s)
+{
+	FILE *f = s->procs_f;
+	int failed = s->procs_failed;
+
+	s->procs_f = NULL;
+	if (!f)
+		return 0;
+	if (!s->procs_header && !failed && procs_csv(f, &(struct summary){ 0 }, true))
+		failed = -1;	/* no interval went by: the header alone */
+	if ((fflush(f) || ferror(f)) && !failed)
+		failed = -1;
+	if (f != stdout && fclose(f) && !failed)
+		failed = -1;
+	if (failed < 0)
+		p_err("failed to write --procs-csv %s", s->o->procs_csv);
+	return failed ? 1 : 0;
 }
 
 void session_sites_csv(struct session *s)

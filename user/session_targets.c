@@ -104,6 +104,21 @@ int session_attach_target(struct session *s, struct target *t)
 	return 0;
 }
 
+/* The program pid runs, as its exe link names it ("" when it cannot be read). */
+static void read_exe(int pid, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, cap - 1);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+		buf[n - 10] = '\0';
+}
+
 struct target *session_add_target(struct session *s, int pid)
 {
 	struct target *t;
@@ -122,6 +137,7 @@ struct target *session_add_target(struct session *s, int pid)
 	t->pid = pid;
 	t->start_ns = session_now_ns();
 	cgroup_of(pid, t->container, t->pod);
+	read_exe(pid, t->exe, sizeof(t->exe));
 	return t;
 }
 
@@ -235,6 +251,8 @@ int session_setup_cmd(struct session *s)
 	}
 	t->child = true;
 	snprintf(t->comm, sizeof(t->comm), "%s", strrchr(exe, '/') + 1);
+	if (strlen(exe) < sizeof(t->exe))	/* not tlsmem's, the child waits at the gate */
+		strcpy(t->exe, exe);
 	/* before exec: the executable's own OpenSSL, and the loader that maps the rest */
 	target__add_file(t, exe);
 	if (interp[0])
@@ -404,6 +422,7 @@ static void follow_exec(struct session *s, int pid, bool stopped)
 	if (t->child)
 		s->child_execed = true;
 	procinfo_comm(pid, t->comm, sizeof(t->comm));
+	read_exe(pid, t->exe, sizeof(t->exe));
 	if (target__scan(t) > 0 || (t->loader && !t->loader_attached))
 		session_attach_target(s, t);
 	probe__resolve_wraps(s->probe);

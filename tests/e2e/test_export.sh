@@ -195,7 +195,7 @@ compare_json prom_unknown_frees tlsmem_heap_unknown_frees_total .heap.unknown_fr
 compare_json prom_ssl_live tlsmem_ssl_live .ssl.live
 compare_json prom_ssl_created tlsmem_ssl_created_total .ssl.created
 compare_json prom_ssl_freed tlsmem_ssl_freed_total .ssl.freed
-compare_json prom_rss tlsmem_process_rss_bytes .process.rss_bytes
+compare_json prom_rss tlsmem_process_memory_bytes .process.rss_bytes
 compare_json prom_events tlsmem_events_received_total .events.received
 compare_json prom_lost tlsmem_events_lost_total .events.lost
 compare_json prom_complete tlsmem_complete '.complete | if . then 1 else 0 end'
@@ -208,7 +208,11 @@ if awk -v a="$bps_prom" -v b="$bps_json" 'BEGIN { d = a - b; if (d < 0) d = -d
 else
 	fail prom_bytes_per_live_ssl "metrics $bps_prom, JSON $bps_json"
 fi
-check_eq prom_pid_label "$(grep -o '^tlsmem_ssl_live{pid="[0-9]*"' "$TMP/m.prom" | grep -o '[0-9]*')" "$server"
+# bounded labels: the program and its container; the pid only on tlsmem_target_info
+check_eq prom_no_pid_label "$(grep -v '^#' "$TMP/m.prom" | grep -v '^tlsmem_target_info{' | grep -c 'pid=')" 0
+check_eq prom_exe_label "$(grep -o '^tlsmem_ssl_live{exe="[^"]*"' "$TMP/m.prom" | sed 's/.*exe="//; s/"$//')" \
+	"$(readlink /proc/"$server"/exe)"
+check_eq prom_target_info "$(grep -o '^tlsmem_target_info{pid="[0-9]*"' "$TMP/m.prom" | grep -o '[0-9]*')" "$server"
 
 # ---- plots ----
 rm -f "$TMP/p.png"

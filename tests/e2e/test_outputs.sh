@@ -4,7 +4,7 @@
 #  - the command's exit status, or 128+N for signal N, is tlsmem's, unless
 #    tlsmem's own 1 or 2 applies; the JSON says how the command ended;
 #  - the command's stdout is its own: tlsmem writes nothing there;
-#  - "-" is stdout for -o, --sites-csv and --metrics-file; --json=FILE and
+#  - "-" is stdout for -o, --procs-csv, --sites-csv and --metrics-file; --json=FILE and
 #    --report=FILE write to FILE; two outputs on stdout is a usage error;
 #  - a write that fails (at open or at a row) is exit 1 with a message,
 #    the other outputs still complete; a symlinked path is refused by name;
@@ -88,6 +88,9 @@ server=$GT_PID
 expect_usage two_stdout_csv_json -p "$server" -o - --json
 expect_usage two_stdout_sites_metrics -p "$server" --sites-csv - --metrics-file -
 expect_usage two_stdout_csv_report -p "$server" -o - --report=-
+expect_usage two_stdout_procs_json -p "$server" --procs-csv - --json
+check_eq two_stdout_procs_json.says "$(grep -c 'two outputs on stdout (--procs-csv -, --json)' "$ERR")" 1
+expect_usage procs_stdout_command --procs-csv - -- true
 
 run_tlsmem csv_stdout -p "$server" -d 0.5 -i 0.1 -o - --json="$TMP/csv_stdout.json"
 expect csv_stdout 0
@@ -106,7 +109,18 @@ expect metrics_stdout 0
 check_eq metrics_stdout.exposition "$(grep -c '^tlsmem_ssl_live' "$OUT")" 1
 [ -e ./- ] && fail metrics_stdout.no_dash_file "a file named - was created" && rm -f ./-
 
+run_tlsmem procs_stdout -p "$server" -d 0.5 -i 0.1 --procs-csv - --json="$TMP/procs_stdout.json"
+expect procs_stdout 0
+check_eq procs_stdout.header "$(head -n 1 "$OUT" | cut -d, -f1-3)" time_s,pid,ppid
+check_gt procs_stdout.rows "$(awk -F, -v p="$server" 'NR > 1 && $2 == p' "$OUT" | wc -l)" 0
+check_eq procs_stdout.only_server "$(awk -F, -v p="$server" 'NR > 1 && $2 != p' "$OUT" | wc -l)" 0
+[ -e ./- ] && fail procs_stdout.no_dash_file "a file named - was created" && rm -f ./-
+
 # a failing write: exit 1, a message, and the other outputs complete
+run_tlsmem full_procs -p "$server" -d 0.5 -i 0.1 --procs-csv /dev/full --json="$TMP/fullp.json"
+expect full_procs 1
+check_eq full_procs.says "$(grep -c 'failed to write --procs-csv /dev/full' "$ERR")" 1
+check_eq full_procs.json_completed "$(jq -r .targets[0].comm "$TMP/fullp.json")" gt_server
 run_tlsmem full_csv -p "$server" -d 0.5 -i 0.1 -o /dev/full --json="$TMP/full.json"
 expect full_csv 1
 check_eq full_csv.says "$(grep -c 'failed to write the CSV file /dev/full' "$ERR")" 1
@@ -121,6 +135,12 @@ run_tlsmem symlink -p "$server" -d 0.3 --json="$TMP/link.json"
 expect symlink 1
 check_eq symlink.says "$(grep -c 'symbolic link' "$ERR")" 1
 check_eq symlink.not_attached "$(grep -c '^tlsmem: attached' "$ERR")" 0
+ln -s "$TMP/real.csv" "$TMP/link.csv"
+run_tlsmem symlink_procs -p "$server" -d 0.3 --procs-csv "$TMP/link.csv"
+expect symlink_procs 1
+check_eq symlink_procs.says "$(grep -c 'cannot write --procs-csv .*symbolic link' "$ERR")" 1
+check_eq symlink_procs.not_attached "$(grep -c '^tlsmem: attached' "$ERR")" 0
+check_eq symlink_procs.target_untouched "$(ls "$TMP/real.csv" 2>/dev/null | wc -l)" 0
 
 # ---- words ----
 # a thread id names its process, and is observed as that process

@@ -67,7 +67,7 @@ for _ in $(seq 1 100); do
 	[ -n "$live" ] && [ "$live" = "$served" ] && break
 	sleep 0.2
 done
-info=$(query "tlsmem_target_info{target_pid=\"$GT_PID\",target_comm=\"$NAME\"}")
+info=$(query "tlsmem_target_info{pid=\"$GT_PID\",comm=\"$NAME\"}")
 series=$(query 'count({__name__=~"tlsmem_.+"})')
 stop_tlsmem "$TL"
 check_eq tlsmem_exit "$WAIT_RC" 0

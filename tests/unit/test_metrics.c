@@ -441,6 +441,7 @@ static const char FILE_B[] = "odd \"name\" \\ path.c";	/* read back as is: print
 static const char FILE_C[] = "crypto/mem.c";
 
 static __u64 clock_ns = 1000000;
+static __u32 rec_pid;		/* the records' pid; 0: this process */
 
 static __u64 addr(const void *p)
 {
@@ -450,7 +451,8 @@ static __u64 addr(const void *p)
 static struct tlsmem_hdr hdr(__u16 kind, __u32 aux)
 {
 	clock_ns += 10;
-	return (struct tlsmem_hdr){ .ts_ns = clock_ns, .pid = (__u32)getpid(), .tid = 1,
+	return (struct tlsmem_hdr){ .ts_ns = clock_ns, .pid = rec_pid ? rec_pid : (__u32)getpid(),
+				    .tid = 1,
 				    .kind = kind, .aux = aux };
 }
 
@@ -476,6 +478,7 @@ struct fx {
 	struct sites *sites;
 	struct model *m;
 	struct target t[2];
+	struct pid_stats ps[4];
 	struct summary s;
 	char exe[PATH_MAX];
 };
@@ -506,8 +509,12 @@ static bool fx_init(struct fx *x, const char *comm)
 	ok &= alloc(x->m, 0x13000, 50, 0, FILE_C, 7, metrics_test_site_c);
 	ok &= shortrec(x->m, TLSMEM_EV_FREE, TLSMEM_FN_FREE, 0x13000);
 	ok &= shortrec(x->m, TLSMEM_EV_FREE, TLSMEM_FN_FREE, 0x99999);
-	x->t[0].pid = 4242;
+	x->t[0].pid = getpid();
 	snprintf(x->t[0].comm, sizeof(x->t[0].comm), "%s", comm);
+	snprintf(x->t[0].exe, sizeof(x->t[0].exe), "/srv/bin/%s", comm);
+	snprintf(x->t[0].container, sizeof(x->t[0].container), "0123abcd");
+	snprintf(x->t[0].pod, sizeof(x->t[0].pod), "pod-1");
+	x->t[0].mem_bytes = 7654321;
 	x->t[1].pid = 4343;
 	snprintf(x->t[1].comm, sizeof(x->t[1].comm), "other");
 	x->s.targets = x->t;
@@ -518,6 +525,8 @@ static bool fx_init(struct fx *x, const char *comm)
 	x->s.model = x->m;
 	x->s.sites = x->sites;
 	model__totals(x->m, &x->s.tot);
+	x->s.pids = x->ps;
+	x->s.npids = model__pid_stats(x->m, x->ps, 4);
 	return ok;
 }
 
@@ -550,26 +559,65 @@ static bool render(const struct summary *s, size_t top, struct expo *e, char **t
 	return ok;
 }
 
+/* Labels allowed on a family; NULL-terminated. */
+static bool labels_only(const struct sample *smp, const char *const *allowed)
+{
+	int i, j;
+
+	for (i = 0; i < smp->nl; i++) {
+		for (j = 0; allowed[j] && strcmp(allowed[j], smp->l[i].name); j++)
+			;
+		if (!allowed[j])
+			return false;
+	}
+	return true;
+}
+
+static const char *const run_wide[] = {
+	"tlsmem_ssl_created_total", "tlsmem_ssl_freed_total", "tlsmem_ssl_adopted_total",
+	"tlsmem_heap_allocs_total", "tlsmem_heap_frees_total", "tlsmem_heap_unknown_frees_total",
+	"tlsmem_events_received_total", "tlsmem_events_lost_total", "tlsmem_complete",
+	"tlsmem_observed_seconds", "tlsmem_self_rss_bytes", "tlsmem_self_ringbuf_bytes",
+	"tlsmem_self_cpu_seconds_total",
+};
+
+static const char *const per_group[] = {
+	"tlsmem_processes", "tlsmem_ssl_live", "tlsmem_heap_live_bytes", "tlsmem_heap_live_blocks",
+	"tlsmem_bytes_per_live_ssl", "tlsmem_process_memory_bytes",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 static void test_figures(void)
 {
-	static const char *const names[] = {
-		"tlsmem_ssl_live", "tlsmem_ssl_created_total", "tlsmem_ssl_freed_total",
-		"tlsmem_heap_live_bytes", "tlsmem_heap_live_blocks", "tlsmem_heap_allocs_total",
-		"tlsmem_heap_frees_total", "tlsmem_heap_unknown_frees_total",
-		"tlsmem_bytes_per_live_ssl", "tlsmem_process_rss_bytes",
-		"tlsmem_events_received_total", "tlsmem_events_lost_total", "tlsmem_complete",
-		"tlsmem_flags_active",
-	};
+	static const char *const group_labels[] = { "exe", "container", "measure", NULL };
+	static const char *const no_labels[] = { NULL };
+	const struct sample *smp;
 	struct expo e;
 	struct fx x = { 0 };
+	char pid[24];
 	size_t i;
 
 	if (!fx_init(&x, "gt_server"))
 		goto out;
+	x.s.tlsmem_cpu_s = 1.25;
+	x.s.tlsmem_rss = 1 << 20;
 	if (!render(&x.s, 0, &e, NULL))
 		goto out;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		CHECK_(find(&e, names[i], NULL, NULL) != NULL, "present", "%s", names[i]);
+	for (i = 0; i < NELEM(run_wide); i++) {
+		smp = find(&e, run_wide[i], NULL, NULL);
+		CHECK_(smp != NULL && count(&e, run_wide[i]) == 1 && smp->nl == 0,
+		       "run-wide: one series, no label", "%s", run_wide[i]);
+	}
+	for (i = 0; i < NELEM(per_group); i++) {
+		smp = find(&e, per_group[i], NULL, NULL);
+		CHECK_(smp != NULL && count(&e, per_group[i]) == 1 &&
+		       labels_only(smp, group_labels) &&
+		       !strcmp(label(smp, "exe"), "/srv/bin/gt_server") &&
+		       !strcmp(label(smp, "container"), "0123abcd"),
+		       "per group: exe and container, no pid", "%s", per_group[i]);
+	}
+	ASSERT_EQ(value(&e, "tlsmem_processes"), 1, "one process");
 	ASSERT_EQ(value(&e, "tlsmem_heap_live_bytes"), 4600, "live_bytes");
 	ASSERT_EQ(value(&e, "tlsmem_heap_live_blocks"), 6, "live_blocks");
 	ASSERT_EQ(value(&e, "tlsmem_heap_allocs_total"), 7, "allocs");
@@ -580,23 +628,39 @@ static void test_figures(void)
 	ASSERT_EQ(value(&e, "tlsmem_ssl_freed_total"), 0, "ssl freed");
 	ASSERT_TRUE(value(&e, "tlsmem_bytes_per_live_ssl") == summary_bytes_per_ssl(&x.s) &&
 		    summary_bytes_per_ssl(&x.s) == 2000, "bytes per live SSL, exact");
-	ASSERT_EQ(value(&e, "tlsmem_process_rss_bytes"), 7654321, "rss");
+	ASSERT_EQ(value(&e, "tlsmem_process_memory_bytes"), 7654321, "rss");
+	ASSERT_STREQ(label(find(&e, "tlsmem_process_memory_bytes", NULL, NULL), "measure"), "rss",
+		     "one process: RSS");
 	ASSERT_EQ(value(&e, "tlsmem_events_received_total"), 10, "received");
 	ASSERT_EQ(value(&e, "tlsmem_complete"), 1, "complete");
 	ASSERT_TRUE(value(&e, "tlsmem_observed_seconds") == 12.5, "observed seconds");
+	ASSERT_TRUE(value(&e, "tlsmem_self_cpu_seconds_total") == 1.25, "own CPU seconds");
+	ASSERT_EQ(value(&e, "tlsmem_self_rss_bytes"), 1 << 20, "own RSS");
 	ASSERT_EQ(count(&e, "tlsmem_site_live_bytes"), 0, "top 0: no sites");
+	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "sites")->v, 3,
+		  "top 0: the 3 sites counted as dropped");
 	ASSERT_EQ(count(&e, "tlsmem_flags_active"), 5, "one flag series per kind");
 	ASSERT_EQ(find(&e, "tlsmem_flags_active", "kind", "leak-per-connection")->v, 0,
 		  "no flag without a detector");
-	ASSERT_STREQ(label(&e.s[0], "pid"), "4242", "pid label");
-	ASSERT_STREQ(label(&e.s[0], "comm"), "gt_server", "comm label");
 	ASSERT_EQ(count(&e, "tlsmem_target_info"), 1, "one info series per live target");
-	ASSERT_EQ(find(&e, "tlsmem_target_info", "target_pid", "4242")->v, 1, "target_info");
-	ASSERT_EQ(value(&e, "tlsmem_target_info_dropped"), 0, "none dropped");
-	for (i = 0; i < (size_t)e.ns; i++)
-		CHECK_(e.s[i].nl >= 2 && !strcmp(e.s[i].l[0].name, "pid") &&
-		       !strcmp(e.s[i].l[1].name, "comm"), "pid and comm on every series", "%s",
-		       e.s[i].name);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	smp = find(&e, "tlsmem_target_info", "pid", pid);
+	if (ASSERT_TRUE(smp != NULL, "target_info, by pid")) {
+		ASSERT_EQ(smp->v, 1, "target_info is 1");
+		ASSERT_STREQ(label(smp, "comm"), "gt_server", "target_info comm");
+		ASSERT_STREQ(label(smp, "exe"), "/srv/bin/gt_server", "target_info exe");
+		ASSERT_STREQ(label(smp, "container"), "0123abcd", "target_info container");
+		ASSERT_STREQ(label(smp, "pod"), "pod-1", "target_info pod");
+	}
+	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "groups")->v, 0, "no group dropped");
+	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "target_info")->v, 0,
+		  "no target_info dropped");
+	for (i = 0; i < (size_t)e.ns; i++) {
+		CHECK_(!label(&e.s[i], "pid") || !strcmp(e.s[i].name, "tlsmem_target_info"),
+		       "no pid label but on tlsmem_target_info", "%s", e.s[i].name);
+		if (!strcmp(e.s[i].name, "tlsmem_complete"))
+			CHECK_(labels_only(&e.s[i], no_labels), "no label", "%s", e.s[i].name);
+	}
 	expo_free(&e);
 	x.s.events_lost = 3;
 	if (render(&x.s, 0, &e, NULL)) {
@@ -604,8 +668,236 @@ static void test_figures(void)
 		ASSERT_EQ(value(&e, "tlsmem_complete"), 0, "incomplete");
 	}
 	expo_free(&e);
+	x.t[0].exited = true;	/* no live process: no group, no target_info series */
+	if (render(&x.s, 0, &e, NULL)) {
+		ASSERT_EQ(count(&e, "tlsmem_target_info"), 0, "exited: no target_info");
+		ASSERT_EQ(count(&e, "tlsmem_heap_live_bytes"), 0, "exited: no group");
+		ASSERT_EQ(value(&e, "tlsmem_ssl_created_total"), 1, "run-wide counters stay");
+	}
+	expo_free(&e);
 out:
 	fx_fini(&x);
+}
+
+/* ---- several processes, grouped by (exe, container) ---- */
+
+static __u32 no_site(void *ctx, __u32 pid, __u64 file, __s32 line, __u64 caller)
+{
+	(void)ctx, (void)pid, (void)file, (void)line, (void)caller;
+	return 0;
+}
+
+struct mfx {
+	struct model *m;
+	struct target t[5];
+	struct pid_stats ps[8];
+	struct summary s;
+};
+
+static bool feed_alloc(struct model *m, __u32 pid, __u64 ptr, __u64 size, __u64 ssl)
+{
+	rec_pid = pid;
+	return alloc(m, ptr, size, ssl, FILE_A, 1, metrics_test_site_a);
+}
+
+static bool feed_ssl_new(struct model *m, __u32 pid, __u64 ssl)
+{
+	rec_pid = pid;
+	return shortrec(m, TLSMEM_EV_SSL_NEW, TLSMEM_FN_SSL_NEW, ssl);
+}
+
+static void mtarget(struct target *t, int pid, const char *comm, const char *exe,
+		    const char *container, __u64 mem)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
+	snprintf(t->exe, sizeof(t->exe), "%s", exe);
+	snprintf(t->container, sizeof(t->container), "%s", container);
+	t->mem_bytes = mem;
+}
+
+/*
+ * 101, 102: /usr/bin/a in c1, an SSL object each (2000 and 500 bytes in
+ * it), 101 also 10 bytes outside; 103: /usr/bin/b in c1, 7 bytes; 104:
+ * /usr/bin/a in c2, 4000 bytes; 105: /usr/bin/a in c1, exited.
+ */
+static bool mfx_init(struct mfx *x)
+{
+	bool ok = true;
+
+	memset(x, 0, sizeof(*x));
+	x->m = model__new(no_site, NULL);
+	if (!ASSERT_TRUE(x->m != NULL, "model"))
+		return false;
+	ok &= feed_ssl_new(x->m, 101, 0x5000);
+	ok &= feed_alloc(x->m, 101, 0x10000, 1000, 0x5000);
+	ok &= feed_alloc(x->m, 101, 0x11000, 1000, 0x5000);
+	ok &= feed_alloc(x->m, 101, 0x12000, 10, 0);
+	ok &= feed_ssl_new(x->m, 102, 0x6000);
+	ok &= feed_alloc(x->m, 102, 0x20000, 500, 0x6000);
+	ok &= feed_alloc(x->m, 103, 0x30000, 7, 0);
+	ok &= feed_alloc(x->m, 104, 0x40000, 4000, 0);
+	ok &= feed_alloc(x->m, 105, 0x50000, 99, 0);
+	rec_pid = 0;
+	mtarget(&x->t[0], 101, "a", "/usr/bin/a", "c1", 1000);
+	mtarget(&x->t[1], 102, "a", "/usr/bin/a", "c1", 2000);
+	mtarget(&x->t[2], 103, "b", "/usr/bin/b", "c1", 300);
+	mtarget(&x->t[3], 104, "a", "/usr/bin/a", "c2", 5);
+	mtarget(&x->t[4], 105, "a", "/usr/bin/a", "c1", 0);
+	x->t[4].exited = true;
+	x->s.targets = x->t;
+	x->s.ntargets = 5;
+	x->s.mem_pss = true;
+	x->s.model = x->m;
+	model__totals(x->m, &x->s.tot);
+	x->s.pids = x->ps;
+	x->s.npids = model__pid_stats(x->m, x->ps, 8);
+	return ok;
+}
+
+/* The sample of name for the group (exe, container); NULL if none. */
+static const struct sample *group(const struct expo *e, const char *name, const char *exe,
+				  const char *container)
+{
+	int i;
+
+	for (i = 0; i < e->ns; i++)
+		if (!strcmp(e->s[i].name, name) && label(&e->s[i], "exe") &&
+		    !strcmp(label(&e->s[i], "exe"), exe) && label(&e->s[i], "container") &&
+		    !strcmp(label(&e->s[i], "container"), container))
+			return &e->s[i];
+	return NULL;
+}
+
+static double gval(const struct expo *e, const char *name, const char *exe, const char *cont)
+{
+	const struct sample *smp = group(e, name, exe, cont);
+
+	return smp ? smp->v : -1;
+}
+
+static void test_grouped(void)
+{
+	struct expo e;
+	struct mfx x;
+	int i;
+
+	if (!mfx_init(&x) || !render(&x.s, 0, &e, NULL))
+		goto out;
+	for (i = 0; i < (int)NELEM(per_group); i++)
+		CHECK_(count(&e, per_group[i]) == 3, "three groups", "%s", per_group[i]);
+	ASSERT_EQ(gval(&e, "tlsmem_processes", "/usr/bin/a", "c1"), 2, "a/c1: 2 live processes");
+	ASSERT_EQ(gval(&e, "tlsmem_ssl_live", "/usr/bin/a", "c1"), 2, "a/c1 ssl");
+	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c1"), 2510, "a/c1 bytes");
+	ASSERT_EQ(gval(&e, "tlsmem_heap_live_blocks", "/usr/bin/a", "c1"), 4, "a/c1 blocks");
+	ASSERT_TRUE(gval(&e, "tlsmem_bytes_per_live_ssl", "/usr/bin/a", "c1") == 1250,
+		    "a/c1 bytes per SSL: (2000 + 500) / 2");
+	ASSERT_EQ(gval(&e, "tlsmem_process_memory_bytes", "/usr/bin/a", "c1"), 3000, "a/c1 PSS");
+	ASSERT_STREQ(label(group(&e, "tlsmem_process_memory_bytes", "/usr/bin/a", "c1"),
+			   "measure"), "pss", "several: PSS");
+	ASSERT_EQ(gval(&e, "tlsmem_processes", "/usr/bin/a", "c2"), 1, "a/c2: apart from c1");
+	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c2"), 4000, "a/c2 bytes");
+	ASSERT_EQ(gval(&e, "tlsmem_ssl_live", "/usr/bin/a", "c2"), 0, "a/c2 ssl");
+	ASSERT_TRUE(gval(&e, "tlsmem_bytes_per_live_ssl", "/usr/bin/a", "c2") == 0,
+		    "a/c2: no SSL, 0 per SSL");
+	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/b", "c1"), 7, "b/c1 bytes");
+	ASSERT_EQ(gval(&e, "tlsmem_process_memory_bytes", "/usr/bin/b", "c1"), 300, "b/c1 PSS");
+	/* the heaviest group first, so that a limit keeps it */
+	ASSERT_STREQ(label(find(&e, "tlsmem_heap_live_bytes", NULL, NULL), "container"), "c2",
+		     "a/c2 first");
+	ASSERT_EQ(count(&e, "tlsmem_target_info"), 4, "target_info: the 4 live processes");
+	ASSERT_TRUE(find(&e, "tlsmem_target_info", "pid", "105") == NULL, "not the exited one");
+	for (i = 0; i < e.ns; i++)
+		CHECK_(!label(&e.s[i], "pid") || !strcmp(e.s[i].name, "tlsmem_target_info"),
+		       "no pid label by default", "%s", e.s[i].name);
+	expo_free(&e);
+out:
+	model__free(x.m);
+}
+
+static void test_per_pid(void)
+{
+	const struct sample *smp;
+	struct expo e;
+	struct mfx x;
+
+	if (!mfx_init(&x))
+		goto out;
+	x.s.metrics_per_pid = true;
+	if (!render(&x.s, 0, &e, NULL))
+		goto out;
+	ASSERT_EQ(count(&e, "tlsmem_heap_live_bytes"), 4, "one series per live process");
+	smp = find(&e, "tlsmem_heap_live_bytes", "pid", "101");
+	if (ASSERT_TRUE(smp != NULL, "pid 101")) {
+		ASSERT_EQ(smp->v, 2010, "101 bytes");
+		ASSERT_STREQ(label(smp, "comm"), "a", "comm label");
+		ASSERT_STREQ(label(smp, "exe"), "/usr/bin/a", "exe label");
+		ASSERT_STREQ(label(smp, "container"), "c1", "container label");
+	}
+	smp = find(&e, "tlsmem_bytes_per_live_ssl", "pid", "102");
+	ASSERT_TRUE(smp && smp->v == 500, "102 bytes per SSL");
+	smp = find(&e, "tlsmem_process_memory_bytes", "pid", "102");
+	ASSERT_TRUE(smp && smp->v == 2000, "102 memory");
+	ASSERT_EQ(find(&e, "tlsmem_processes", "pid", "104")->v, 1, "a process is one");
+	ASSERT_TRUE(find(&e, "tlsmem_heap_live_bytes", "pid", "105") == NULL, "not the exited one");
+	ASSERT_STREQ(label(find(&e, "tlsmem_heap_live_bytes", NULL, NULL), "pid"), "104",
+		     "the heaviest first");
+	ASSERT_TRUE(label(find(&e, "tlsmem_ssl_created_total", NULL, NULL), "pid") == NULL,
+		    "run-wide figures: still no pid");
+	expo_free(&e);
+out:
+	model__free(x.m);
+}
+
+static void test_series_limit(void)
+{
+	struct expo e;
+	struct fx f = { 0 };
+	struct mfx x;
+	int i;
+
+	if (!mfx_init(&x))
+		goto out;
+	x.s.metrics_max_series = 2;
+	if (!render(&x.s, 20, &e, NULL))
+		goto out;
+	ASSERT_EQ(count(&e, "tlsmem_heap_live_bytes"), 2, "2 groups of 3");
+	ASSERT_TRUE(group(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c2") &&
+		    group(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c1"), "the two heaviest");
+	ASSERT_TRUE(!group(&e, "tlsmem_heap_live_bytes", "/usr/bin/b", "c1"), "b left out");
+	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "groups")->v, 1, "1 group dropped");
+	ASSERT_EQ(count(&e, "tlsmem_target_info"), 2, "2 target_info of 4");
+	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "target_info")->v, 2,
+		  "2 target_info dropped");
+	for (i = 0; i < e.nf; i++)
+		CHECK_(e.f[i].nsamples <= 5, "a family stays bounded", "%s: %d", e.f[i].name,
+		       e.f[i].nsamples);
+	expo_free(&e);
+	x.s.metrics_per_pid = true;
+	if (render(&x.s, 20, &e, NULL)) {
+		ASSERT_EQ(count(&e, "tlsmem_ssl_live"), 2, "per pid: 2 of 4");
+		ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "groups")->v, 2,
+			  "per pid: 2 processes dropped");
+	}
+	expo_free(&e);
+	if (fx_init(&f, "srv")) {
+		f.s.metrics_max_series = 2;
+		if (render(&f.s, 20, &e, NULL)) {
+			ASSERT_EQ(count(&e, "tlsmem_site_live_bytes"), 2, "sites: top 20 capped at 2");
+			ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "sites")->v, 1,
+				  "1 site dropped");
+		}
+		expo_free(&e);
+		f.s.metrics_max_series = 0;
+		if (render(&f.s, 20, &e, NULL))
+			ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "sites")->v, 0,
+				  "default limit: none dropped");
+		expo_free(&e);
+	}
+	fx_fini(&f);
+out:
+	model__free(x.m);
 }
 
 static void test_sites_top_n(void)
@@ -656,17 +948,30 @@ static void test_labels_escaped(void)
 	if (!fx_init(&x, comm))
 		goto out;
 	if (render(&x.s, 3, &e, &text)) {
-		ASSERT_STREQ(label(&e.s[0], "comm"), "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9",
-			     "unescaped comm: invalid byte as U+FFFD");
+		const struct sample *ti = find(&e, "tlsmem_target_info", NULL, NULL);
+
+		if (ASSERT_TRUE(ti != NULL, "target_info")) {
+			ASSERT_STREQ(label(ti, "comm"), "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9",
+				     "unescaped comm: invalid byte as U+FFFD");
+			ASSERT_STREQ(label(ti, "exe"), "/srv/bin/a\"b\\c\nd\xef\xbf\xbd\xc3\xa9",
+				     "unescaped exe");
+		}
 		ASSERT_TRUE(strstr(text, "comm=\"a\\\"b\\\\c\\nd") != NULL, "escaped on the wire");
+		ASSERT_TRUE(strstr(text, "exe=\"/srv/bin/a\\\"b\\\\c\\nd") != NULL,
+			    "exe escaped on the wire");
 	}
 	expo_free(&e);
 	free(text);
-	x.s.ntargets = 2;
+	x.s.metrics_per_pid = true;	/* comm on every per-process series then */
+	x.t[0].exe[0] = '\0';		/* not read: the comm stands for the program */
 	if (render(&x.s, 3, &e, NULL)) {
-		ASSERT_STREQ(label(&e.s[0], "pid"), "all", "two targets: pid=\"all\"");
-		ASSERT_STREQ(label(&e.s[0], "comm"), "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9",
-			     "the first target's comm");
+		const struct sample *g = find(&e, "tlsmem_heap_live_bytes", NULL, NULL);
+
+		if (ASSERT_TRUE(g != NULL, "per-process series")) {
+			ASSERT_STREQ(label(g, "comm"), "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9", "comm");
+			ASSERT_STREQ(label(g, "exe"), "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9",
+				     "exe unknown: comm");
+		}
 	}
 	expo_free(&e);
 out:
@@ -759,11 +1064,10 @@ static void test_write_file(void)
 	}
 	expo_free(&e);
 	free(text);
-	x.s.tot.live_bytes = 1;
+	x.s.events_received = 77;
 	ASSERT_EQ(metrics_write_file(path, &x.s, 5), 0, "rewrite");
 	text = slurp(path);
-	ASSERT_TRUE(text && strstr(text, "\ntlsmem_heap_live_bytes{pid=\"4242\",comm=\"srv\"} 1\n"),
-		    "replaced");
+	ASSERT_TRUE(text && strstr(text, "\ntlsmem_events_received_total 77\n"), "replaced");
 	free(text);
 	ASSERT_EQ(metrics_file_check(path), 0, "check: an existing file is fine");
 	ASSERT_TRUE(access(path, F_OK) == 0, "and is left in place");
@@ -1000,6 +1304,9 @@ static const struct test_case tests[] = {
 	TEST(test_parser_is_strict),
 	TEST(test_figures),
 	TEST(test_sites_top_n),
+	TEST(test_grouped),
+	TEST(test_per_pid),
+	TEST(test_series_limit),
 	TEST(test_labels_escaped),
 	TEST(test_flags_active),
 	TEST(test_render_error),

@@ -54,12 +54,49 @@ static void test_two_stdout_outputs_refused(void)
 		  OPTS_EXIT_USAGE, "-o - --json");
 	ASSERT_EQ(parse(&o, (const char *[]){ "-p", "1", "--sites-csv", "-", "--metrics-file",
 					      "-", NULL }), OPTS_EXIT_USAGE, "sites and metrics");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-p", "1", "--procs-csv", "-", "-o", "-", NULL }),
+		  OPTS_EXIT_USAGE, "--procs-csv - and -o -");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-p", "1", "--procs-csv", "-", "--json", NULL }),
+		  OPTS_EXIT_USAGE, "--procs-csv - and --json");
+	ASSERT_EQ(parse(&o, (const char *[]){ "--procs-csv", "-", "--", "true", NULL }),
+		  OPTS_EXIT_USAGE, "--procs-csv - -- COMMAND");
 	ASSERT_EQ(parse(&o, (const char *[]){ "-p", "1", "--json=-", "--report=-", NULL }),
 		  OPTS_EXIT_USAGE, "json=- and report=-");
 	/* a report asked for on a taken stdout goes to stderr: not a conflict */
 	ASSERT_EQ(parse(&o, (const char *[]){ "-p", "1", "--json", "--report", NULL }), OPTS_RUN,
 		  "--json --report");
 	ASSERT_TRUE(!opts_report_on_stdout(&o, false), "report off stdout");
+}
+
+static void test_metrics_options(void)
+{
+	struct opts o;
+	char names[128];
+
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-listen", "127.0.0.1:9464", NULL }),
+		  OPTS_RUN, "defaults");
+	ASSERT_TRUE(!o.metrics_per_pid && !o.metrics_max_series, "grouped, default limit");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m.prom", "--metrics-per-pid",
+					      "--metrics-max-series", "40", NULL }),
+		  OPTS_RUN, "--metrics-per-pid --metrics-max-series 40");
+	ASSERT_TRUE(o.metrics_per_pid, "per pid");
+	ASSERT_EQ(o.metrics_max_series, 40, "limit");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-per-pid", NULL }), OPTS_EXIT_USAGE,
+		  "--metrics-per-pid without metrics");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-max-series", "9", NULL }),
+		  OPTS_EXIT_USAGE, "--metrics-max-series without metrics");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-max-series",
+					      "0", NULL }), OPTS_EXIT_USAGE, "limit 0");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-max-series",
+					      "100001", NULL }), OPTS_EXIT_USAGE, "limit too big");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-max-series",
+					      "5x", NULL }), OPTS_EXIT_USAGE, "limit 5x");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--procs-csv", "", NULL }), OPTS_EXIT_USAGE,
+		  "--procs-csv ''");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--procs-csv", "-", NULL }), OPTS_RUN,
+		  "--procs-csv -");
+	ASSERT_EQ(opts_stdout_outputs(&o, names, sizeof(names)), 1, "on stdout");
+	ASSERT_STREQ(names, "--procs-csv -", "named");
 }
 
 static void test_command_owns_stdout(void)
@@ -90,6 +127,7 @@ static const struct test_case tests[] = {
 	TEST(test_one_stdout_output),
 	TEST(test_two_stdout_outputs_refused),
 	TEST(test_command_owns_stdout),
+	TEST(test_metrics_options),
 	TEST(test_seconds),
 };
 

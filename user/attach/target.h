@@ -50,6 +50,7 @@ struct target {
 	char container[65];		/* container id from its cgroup (-a), "" if none */
 	char pod[37];			/* Kubernetes pod uid (-a), "" if none */
 	__u64 start_ns, exit_ns;	/* CLOCK_MONOTONIC when followed and when gone; 0 unknown */
+	__u64 mem_bytes;		/* at the last interval: RSS, or PSS when several run; 0 unknown */
 	struct ssl_obj *objs;
 	size_t nobjs;
 	/* the dynamic loader, probed to notice dlopen */

@@ -14,16 +14,11 @@
 #include "flags.h"
 #include "growth.h"
 #include "model.h"
+#include "procs.h"
 #include "report.h"
 #include "sites.h"
 #include "target.h"
 #include "metrics.h"
-
-/* The labels every series carries. */
-struct who {
-	char pid[24];
-	const char *comm;
-};
 
 struct scalar {
 	const char *name;
@@ -34,15 +29,11 @@ struct scalar {
 	bool is_double;
 };
 
-
-static void who_of(const struct summary *s, struct who *w)
-{
-	w->comm = s->ntargets ? s->targets[0].comm : "";
-	if (s->ntargets == 1)
-		snprintf(w->pid, sizeof(w->pid), "%d", s->targets[0].pid);
-	else
-		snprintf(w->pid, sizeof(w->pid), "%s", s->ntargets ? "all" : "");
-}
+/* One sample being written: its name, then labels, then the value. */
+struct smp {
+	FILE *f;
+	int nl;
+};
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -98,21 +89,18 @@ static void put_value(FILE *f, const char *s)
 	}
 }
 
-static void put_label(FILE *f, const char *name, const char *value)
+static void smp_open(struct smp *p, FILE *f, const char *name)
 {
-	fprintf(f, ",%s=\"", name);
-	put_value(f, value);
-	putc('"', f);
+	p->f = f;
+	p->nl = 0;
+	fputs(name, f);
 }
 
-/* "name{pid="..",comm=".."" without the closing brace. */
-static void open_sample(FILE *f, const char *name, const struct who *w)
+static void smp_label(struct smp *p, const char *name, const char *value)
 {
-	fprintf(f, "%s{pid=\"", name);
-	put_value(f, w->pid);
-	fputs("\",comm=\"", f);
-	put_value(f, w->comm);
-	putc('"', f);
+	fprintf(p->f, "%c%s=\"", p->nl++ ? ',' : '{', name);
+	put_value(p->f, value);
+	putc('"', p->f);
 }
 
 static void put_double(FILE *f, double v)
@@ -133,21 +121,21 @@ static void put_double(FILE *f, double v)
 	fputs(buf, f);
 }
 
+static void smp_u64(struct smp *p, __u64 v)
+{
+	fprintf(p->f, "%s %llu\n", p->nl ? "}" : "", (unsigned long long)v);
+}
+
+static void smp_double(struct smp *p, double v)
+{
+	fputs(p->nl ? "} " : " ", p->f);
+	put_double(p->f, v);
+	putc('\n', p->f);
+}
+
 static void put_family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void put_scalar(FILE *f, const struct scalar *c, const struct who *w)
-{
-	put_family(f, c->name, c->type, c->help);
-	open_sample(f, c->name, w);
-	fputs("} ", f);
-	if (c->is_double)
-		put_double(f, c->d);
-	else
-		fprintf(f, "%llu", (unsigned long long)c->u);
-	putc('\n', f);
 }
 
 static struct scalar num(const char *name, const char *type, const char *help, __u64 v)
@@ -155,17 +143,17 @@ static struct scalar num(const char *name, const char *type, const char *help, _
 	return (struct scalar){ .name = name, .type = type, .help = help, .u = v };
 }
 
-static struct scalar dbl(const char *name, const char *help, double v)
+static struct scalar dbl(const char *name, const char *type, const char *help, double v)
 {
-	return (struct scalar){ .name = name, .type = "gauge", .help = help, .d = v,
+	return (struct scalar){ .name = name, .type = type, .help = help, .d = v,
 				.is_double = true };
 }
 
-static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
+/* The figures of the whole run: no per-process label. */
+static void put_scalars(FILE *f, const struct summary *s)
 {
 	const struct model_totals *t = &s->tot;
 	const struct scalar v[] = {
-		num("tlsmem_ssl_live", "gauge", "SSL objects live now.", t->ssl_live),
 		num("tlsmem_ssl_created_total", "counter", "SSL objects created since attach.",
 		    t->ssl_created),
 		num("tlsmem_ssl_freed_total", "counter", "SSL objects freed since attach.",
@@ -173,10 +161,6 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 		num("tlsmem_ssl_adopted_total", "counter",
 		    "SSL objects created before attach, adopted when first seen in a call.",
 		    t->ssl_adopted),
-		num("tlsmem_heap_live_bytes", "gauge",
-		    "Bytes OpenSSL allocated since attach and still holds.", t->live_bytes),
-		num("tlsmem_heap_live_blocks", "gauge",
-		    "Blocks OpenSSL allocated since attach and still holds.", t->live_blocks),
 		num("tlsmem_heap_allocs_total", "counter", "OpenSSL allocations since attach.",
 		    t->allocs),
 		num("tlsmem_heap_frees_total", "counter", "Frees of blocks allocated since attach.",
@@ -184,11 +168,6 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 		num("tlsmem_heap_unknown_frees_total", "counter",
 		    "Frees of blocks allocated before attach (in no other figure).",
 		    t->unknown_frees),
-		dbl("tlsmem_bytes_per_live_ssl",
-		    "Live bytes attributed to the SSL objects created since attach, per object.",
-		    summary_bytes_per_ssl(s)),
-		num("tlsmem_process_rss_bytes", "gauge", "Resident set size of the targets.",
-		    s->rss_bytes),
 		num("tlsmem_events_received_total", "counter", "Events received from the kernel.",
 		    s->events_received),
 		num("tlsmem_events_lost_total", "counter",
@@ -197,25 +176,35 @@ static void put_scalars(FILE *f, const struct summary *s, const struct who *w)
 		num("tlsmem_complete", "gauge",
 		    "1 when no event was lost or rejected: the figures are exact.",
 		    summary_complete(s)),
-		dbl("tlsmem_observed_seconds", "Seconds since the probes were live.",
+		dbl("tlsmem_observed_seconds", "gauge", "Seconds since the probes were live.",
 		    s->duration_s),
 		num("tlsmem_self_rss_bytes", "gauge",
 		    "tlsmem's own resident memory, the ring buffer (mapped twice) included.",
 		    s->tlsmem_rss),
 		num("tlsmem_self_ringbuf_bytes", "gauge", "Size of tlsmem's ring buffer.",
 		    s->ringbuf_bytes),
+		dbl("tlsmem_self_cpu_seconds_total", "counter",
+		    "CPU time tlsmem used (user and system, all its threads).", s->tlsmem_cpu_s),
 	};
+	struct smp p;
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		put_scalar(f, &v[i], w);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		put_family(f, v[i].name, v[i].type, v[i].help);
+		smp_open(&p, f, v[i].name);
+		if (v[i].is_double)
+			smp_double(&p, v[i].d);
+		else
+			smp_u64(&p, v[i].u);
+	}
 }
 
 /* One sample per flag kind, so that an alert on "> 0" has a series to watch. */
-static int put_flags(FILE *f, const struct summary *s, const struct who *w)
+static int put_flags(FILE *f, const struct summary *s)
 {
 	struct growth_flag *v = NULL;
 	size_t n = s->growth ? growth__flags(s->growth, NULL, 0) : 0, i, k;
+	struct smp p;
 
 	if (n) {
 		v = calloc(n, sizeof(*v));
@@ -230,106 +219,246 @@ static int put_flags(FILE *f, const struct summary *s, const struct who *w)
 
 		for (i = 0; i < n; i++)
 			active += v[i].active && v[i].kind == flags_kinds[k].kind;
-		open_sample(f, "tlsmem_flags_active", w);
-		put_label(f, "kind", flags_kinds[k].name);
-		fprintf(f, "} %llu\n", (unsigned long long)active);
+		smp_open(&p, f, "tlsmem_flags_active");
+		smp_label(&p, "kind", flags_kinds[k].name);
+		smp_u64(&p, active);
 	}
 	free(v);
 	return 0;
 }
 
+/* ---- per (program, container), or per process with metrics_per_pid ---- */
 
-static void put_site(FILE *f, const char *name, const struct who *w, const struct site_name *nm,
-		     __u64 v)
+enum gfig {
+	G_PROCESSES,
+	G_SSL_LIVE,
+	G_LIVE_BYTES,
+	G_LIVE_BLOCKS,
+	G_BYTES_PER_SSL,
+	G_MEMORY,
+};
+
+static const struct gfamily {
+	enum gfig fig;
+	const char *name;
+	const char *help;
+} gfamilies[] = {
+	{ G_PROCESSES, "tlsmem_processes", "Processes observed now." },
+	{ G_SSL_LIVE, "tlsmem_ssl_live", "SSL objects live now." },
+	{ G_LIVE_BYTES, "tlsmem_heap_live_bytes",
+	  "Bytes OpenSSL allocated since attach and still holds." },
+	{ G_LIVE_BLOCKS, "tlsmem_heap_live_blocks",
+	  "Blocks OpenSSL allocated since attach and still holds." },
+	{ G_BYTES_PER_SSL, "tlsmem_bytes_per_live_ssl",
+	  "Live bytes attributed to the SSL objects created since attach, per object." },
+	{ G_MEMORY, "tlsmem_process_memory_bytes",
+	  "Memory of the processes: RSS when one process is observed, PSS summed otherwise "
+	  "(label measure)." },
+};
+
+static void group_labels(struct smp *p, const struct proc_fig *g, bool per_pid)
 {
-	char line[16];
+	char pid[24];
 
-	snprintf(line, sizeof(line), "%d", nm->line);
-	open_sample(f, name, w);
-	put_label(f, "file", nm->file);
-	put_label(f, "line", line);
-	put_label(f, "caller", nm->caller);
-	put_label(f, "module", nm->module);
-	put_label(f, "build_id", nm->build_id);
-	fprintf(f, "} %llu\n", (unsigned long long)v);
+	if (per_pid) {
+		snprintf(pid, sizeof(pid), "%d", g->t->pid);
+		smp_label(p, "pid", pid);
+		smp_label(p, "comm", g->t->comm);
+	}
+	smp_label(p, "exe", procs_exe(g->t));
+	smp_label(p, "container", g->t->container);
 }
 
-static int put_sites(FILE *f, const struct summary *s, const struct who *w, size_t top)
+static void put_group_fig(FILE *f, const struct summary *s, const struct gfamily *fam,
+			  const struct proc_fig *g)
 {
-	__u32 ns = s->model && s->sites && top ? model__nsites(s->model) : 0;
-	struct site_fig *v;
-	struct site_name nm;
-	size_t n, k;
+	struct smp p;
 
-	if (!ns)
-		return 0;
-	v = summary_sites_sorted(s, &k);
-	if (!v)
-		return -ENOMEM;
-	ns = (__u32)k;
-	n = ns < top ? ns : top;
-	put_family(f, "tlsmem_site_live_bytes", "gauge",
-		   "Live bytes of an allocation site (the top sites by live bytes).");
-	for (k = 0; k < n; k++)
-		if (!sites__name(s->sites, v[k].id, &nm))
-			put_site(f, "tlsmem_site_live_bytes", w, &nm, v[k].st.live_bytes);
-	put_family(f, "tlsmem_site_live_blocks", "gauge",
-		   "Live blocks of an allocation site (the top sites by live bytes).");
-	for (k = 0; k < n; k++)
-		if (!sites__name(s->sites, v[k].id, &nm))
-			put_site(f, "tlsmem_site_live_blocks", w, &nm, v[k].st.live_blocks);
-	free(v);
-	return 0;
+	smp_open(&p, f, fam->name);
+	group_labels(&p, g, s->metrics_per_pid);
+	switch (fam->fig) {
+	case G_PROCESSES:
+		smp_u64(&p, g->nprocs);
+		break;
+	case G_SSL_LIVE:
+		smp_u64(&p, g->ssl_live);
+		break;
+	case G_LIVE_BYTES:
+		smp_u64(&p, g->live_bytes);
+		break;
+	case G_LIVE_BLOCKS:
+		smp_u64(&p, g->live_blocks);
+		break;
+	case G_BYTES_PER_SSL:
+		smp_double(&p, procs_bytes_per_ssl(g));
+		break;
+	case G_MEMORY:
+		smp_label(&p, "measure", s->mem_pss ? "pss" : "rss");
+		smp_u64(&p, g->mem_bytes);
+		break;
+	}
+}
+
+/* The groups (or processes), the heaviest first, at most max; returns how many were left out. */
+static size_t put_groups(FILE *f, const struct summary *s, struct proc_fig *v, size_t n,
+			 size_t max)
+{
+	size_t ng = procs_group(v, n, s->metrics_per_pid), shown = ng < max ? ng : max, i, k;
+
+	if (!shown)
+		return ng;
+	for (k = 0; k < sizeof(gfamilies) / sizeof(gfamilies[0]); k++) {
+		put_family(f, gfamilies[k].name, "gauge", gfamilies[k].help);
+		for (i = 0; i < shown; i++)
+			put_group_fig(f, s, &gfamilies[k], &v[i]);
+	}
+	return ng - shown;
 }
 
 /*
- * One series per live target, value 1, naming it: pid, comm, exe,
- * container, pod (the other series stay without these labels, so that
- * their number does not grow with the processes). At most
- * METRICS_MAX_TARGETS; the rest are counted as dropped.
+ * One series per live process, value 1, naming it: pid, comm, exe,
+ * container, pod, so that the figures of a group can be traced to its
+ * processes. At most max; returns how many were left out.
  */
-static void put_targets(FILE *f, const struct summary *s, const struct who *w)
+static size_t put_targets(FILE *f, const struct proc_fig *v, size_t n, size_t max)
 {
-	size_t i, n = 0, dropped = 0;
+	size_t i, shown = n < max ? n : max;
+	struct smp p;
 	char pid[24];
 
+	if (!shown)
+		return n;
 	put_family(f, "tlsmem_target_info", "gauge",
 		   "A process observed now (1), with its identity in the labels.");
-	for (i = 0; i < s->ntargets; i++) {
-		const struct target *t = &s->targets[i];
+	for (i = 0; i < shown; i++) {
+		const struct target *t = v[i].t;
 
-		if (t->exited)
+		snprintf(pid, sizeof(pid), "%d", t->pid);
+		smp_open(&p, f, "tlsmem_target_info");
+		smp_label(&p, "pid", pid);
+		smp_label(&p, "comm", t->comm);
+		smp_label(&p, "exe", procs_exe(t));
+		smp_label(&p, "container", t->container);
+		smp_label(&p, "pod", t->pod);
+		smp_u64(&p, 1);
+	}
+	return n - shown;
+}
+
+/* ---- sites: the top N by live bytes, labelled by names (no process) ---- */
+
+struct named_site {
+	struct site_name nm;
+	__u64 live_bytes, live_blocks;
+};
+
+static bool same_name(const struct site_name *a, const struct site_name *b)
+{
+	return a->line == b->line && !strcmp(a->file, b->file) && !strcmp(a->caller, b->caller) &&
+	       !strcmp(a->module, b->module) && !strcmp(a->build_id, b->build_id);
+}
+
+static void put_site(FILE *f, const char *name, const struct named_site *ns, __u64 v)
+{
+	char line[16];
+	struct smp p;
+
+	snprintf(line, sizeof(line), "%d", ns->nm.line);
+	smp_open(&p, f, name);
+	smp_label(&p, "file", ns->nm.file);
+	smp_label(&p, "line", line);
+	smp_label(&p, "caller", ns->nm.caller);
+	smp_label(&p, "module", ns->nm.module);
+	smp_label(&p, "build_id", ns->nm.build_id);
+	smp_u64(&p, v);
+}
+
+/*
+ * Sites by live bytes, named; two ids that came to the same names (a name
+ * learnt late) are one series, summed. At most top; *dropped counts the
+ * named sites left out.
+ */
+static int put_sites(FILE *f, const struct summary *s, size_t top, size_t *dropped)
+{
+	struct named_site *out = NULL;
+	size_t n = 0, k, j, nsites = 0;
+	struct site_fig *v = NULL;
+	struct site_name nm;
+
+	*dropped = 0;
+	if (s->model && s->sites && model__nsites(s->model))
+		v = summary_sites_sorted(s, &nsites);
+	if (!nsites)
+		return 0;	/* none, or no memory for the list: no site series */
+	out = calloc(top ? top : 1, sizeof(*out));
+	if (!out) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (k = 0; k < nsites; k++) {
+		if (sites__name(s->sites, v[k].id, &nm))
 			continue;
-		if (n++ >= METRICS_MAX_TARGETS) {
-			dropped++;
+		for (j = 0; j < n && !same_name(&out[j].nm, &nm); j++)
+			;
+		if (j == n && n == top) {
+			(*dropped)++;
 			continue;
 		}
-		snprintf(pid, sizeof(pid), "%d", t->pid);
-		open_sample(f, "tlsmem_target_info", w);
-		put_label(f, "target_pid", pid);
-		put_label(f, "target_comm", t->comm);
-		put_label(f, "exe", t->exe);
-		put_label(f, "container", t->container);
-		put_label(f, "pod", t->pod);
-		fputs("} 1\n", f);
+		if (j == n)
+			out[n++].nm = nm;
+		out[j].live_bytes += v[k].st.live_bytes;
+		out[j].live_blocks += v[k].st.live_blocks;
 	}
-	put_family(f, "tlsmem_target_info_dropped", "gauge",
-		   "Live processes left out of tlsmem_target_info (over its series limit).");
-	open_sample(f, "tlsmem_target_info_dropped", w);
-	fprintf(f, "} %zu\n", dropped);
+	if (n) {
+		put_family(f, "tlsmem_site_live_bytes", "gauge",
+			   "Live bytes of an allocation site (the top sites by live bytes).");
+		for (k = 0; k < n; k++)
+			put_site(f, "tlsmem_site_live_bytes", &out[k], out[k].live_bytes);
+		put_family(f, "tlsmem_site_live_blocks", "gauge",
+			   "Live blocks of an allocation site (the top sites by live bytes).");
+		for (k = 0; k < n; k++)
+			put_site(f, "tlsmem_site_live_blocks", &out[k], out[k].live_blocks);
+	}
+	free(out);
+	free(v);
+	return 0;
+}
+
+static void put_dropped(FILE *f, const size_t dropped[3])
+{
+	static const char *const what[3] = { "groups", "target_info", "sites" };
+	struct smp p;
+	size_t i;
+
+	put_family(f, "tlsmem_series_dropped", "gauge",
+		   "Label sets left out of this exposition over the series limit: groups (processes "
+		   "with --metrics-per-pid), tlsmem_target_info, sites (beyond the top N).");
+	for (i = 0; i < 3; i++) {
+		smp_open(&p, f, "tlsmem_series_dropped");
+		smp_label(&p, "series", what[i]);
+		smp_u64(&p, dropped[i]);
+	}
 }
 
 int metrics_render(FILE *f, const struct summary *s, size_t top_sites)
 {
-	struct who w;
-	int err;
+	size_t max = s->metrics_max_series ? s->metrics_max_series : METRICS_MAX_SERIES;
+	size_t n, dropped[3] = { 0 };
+	struct proc_fig *v;
+	int err = 0;
 
-	who_of(s, &w);
-	put_scalars(f, s, &w);
-	put_targets(f, s, &w);
-	err = put_flags(f, s, &w);
+	errno = 0;
+	v = procs_list(s, &n);
+	if (!v && errno == ENOMEM)
+		return -ENOMEM;
+	put_scalars(f, s);
+	dropped[1] = put_targets(f, v, n, max);
+	dropped[0] = put_groups(f, s, v, n, max);	/* sorts v */
+	free(v);
+	err = put_flags(f, s);
 	if (!err)
-		err = put_sites(f, s, &w, top_sites);
+		err = put_sites(f, s, top_sites < max ? top_sites : max, &dropped[2]);
+	put_dropped(f, dropped);
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return err;

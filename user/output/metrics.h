@@ -8,11 +8,17 @@
  * node_exporter's textfile collector (--metrics-file); metrics_srv.h serves
  * it over HTTP. Plain libc; no libbpf, no curses.
  *
- * Every series carries pid and comm labels. With several targets the figures
- * are totals over all of them, and the labels are pid="all" and the first
- * target's comm. Per-site series are the top sites by live bytes, with file,
- * line, caller and module labels; label values are escaped, and bytes that
- * are not UTF-8 become U+FFFD. No timestamps: the scraper stamps samples.
+ * Labels stay bounded: the figures of the whole run (counters since attach,
+ * events, tlsmem's own cost, flags) carry none; the live figures of the
+ * processes (live SSL objects, OpenSSL's live bytes and blocks, bytes per
+ * live SSL, memory) are summed per (exe, container), or given per process
+ * with pid and comm labels when summary.metrics_per_pid is set;
+ * tlsmem_target_info names each process (pid, comm, exe, container, pod).
+ * Per-site series are the top sites by live bytes, with file, line, caller,
+ * module and build_id labels. Each of these families holds at most
+ * summary.metrics_max_series series; tlsmem_series_dropped counts the label
+ * sets left out. Label values are escaped, and bytes that are not UTF-8
+ * become U+FFFD. No timestamps: the scraper stamps samples.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +26,7 @@
 struct summary;
 
 #define METRICS_TOP_SITES	20	/* a reasonable default for top_sites */
-#define METRICS_MAX_TARGETS	500	/* tlsmem_target_info series at most */
+#define METRICS_MAX_SERIES	500	/* series per family when summary.metrics_max_series is 0 */
 
 /*
  * Writes every metric family (HELP, TYPE, samples) of s to f; per-site

@@ -40,12 +40,15 @@ struct summary {
 	size_t tlsmem_bytes;		/* tlsmem's own memory for the model */
 	__u64 tlsmem_rss;		/* tlsmem's own resident memory (VmRSS), 0 unknown */
 	__u64 ringbuf_bytes;		/* the ring buffer, mapped twice in that RSS */
+	double tlsmem_cpu_s;		/* tlsmem's own CPU time (user + system), all threads */
 	const struct model *model;
 	const struct sites *sites;
 	const struct growth *growth;	/* flags and per-site deltas; may be NULL */
 	const struct history *hist;	/* recent points, oldest first; may be NULL */
 	double baseline_s;		/* when the baseline was set, < 0 if never */
 	size_t max_sites;		/* rows in the text report; JSON has all */
+	bool metrics_per_pid;		/* metrics: one series per process, not per group */
+	size_t metrics_max_series;	/* metrics: series per family at most; 0 the default */
 };
 
 /* Live bytes held per SSL object created since attach (adopted ones left out). */
