@@ -1088,6 +1088,15 @@ static void test_procs_table(void)
 	r = find_row(&f, "PROGRAM");
 	ASSERT_TRUE(strstr(row(&f, r + 1), "5001") && !strstr(row(&f, r + 2), "4242"),
 		    row(&f, r + 2));
+	/* the sites have their own filter: the process's are all listed */
+	view__key(f.v, VK_ENTER);
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "ssl/ssl_lib.c:735") > 0, "nginx's sites, not filtered");
+	ASSERT_EQ(find_row(&f, "filter \"nginx\""), -1, "no site filter");
+	view__key(f.v, VK_ESC);
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "filter \"nginx\"") > 0, "the table's filter kept");
 	view__key(f.v, VK_ESC);
 	render(&f, 24, 80);
 	ASSERT_TRUE(find_row(&f, "   4242 gt_server") > 0, "Esc clears the filter");

@@ -467,8 +467,8 @@ static int hdr_state(struct view *v, int r)
 			 fmt_hms(a, sizeof(a), sn->baseline_s));
 	else if (v->baseline_req)
 		c = put(v, r, c, VS_NORMAL, "baseline requested   ");
-	if (v->filter[0])
-		c = putf(v, r, c, VS_NORMAL, "filter \"%s\"", v->filter);
+	if (view_filter(v)[0])
+		c = putf(v, r, c, VS_NORMAL, "filter \"%s\"", view_filter(v));
 	return c ? r + 1 : r;
 }
 
@@ -793,7 +793,7 @@ static void proc_table(struct view *v, int r, int rows)
 			style_row(v, row, VS_SEL);
 	}
 	if (!v->norder && rows > 1)
-		put(v, r + 1, 2, VS_DIM, v->filter[0] ? "no process matches the filter" :
+		put(v, r + 1, 2, VS_DIM, v->pfilter[0] ? "no process matches the filter" :
 		    "no running process");
 }
 

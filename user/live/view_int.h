@@ -116,6 +116,7 @@ struct view {
 	int sort[VIEW__COUNT];
 	bool rev[VIEW__COUNT];
 	char filter[FILTER_MAX], pbuf[FILTER_MAX];
+	char pfilter[FILTER_MAX];	/* the process table's: its own, so a process opened keeps its sites */
 	char msg[MSG_MAX];
 	view_name_fn name_fn;
 	void *name_ctx;
@@ -149,6 +150,9 @@ __u64 view_ssl_live(const struct view *v);
 bool view_multi(const struct view *v);
 /* The process table row of pid, NULL when it is not running. */
 const struct proc_row *view_proc(const struct view *v, int pid);
+
+/* The filter of the current table: the process table's, or the sites'. */
+char *view_filter(struct view *v);
 
 /* Site columns that hold text (site, caller, module), not figures. */
 bool view_site_text_col(int c);

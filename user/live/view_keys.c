@@ -60,6 +60,11 @@ __u64 view_ssl_live(const struct view *v)
 	return p ? p->ssl_live : 0;
 }
 
+char *view_filter(struct view *v)
+{
+	return v->mode == VIEW_PROCS ? v->pfilter : v->filter;
+}
+
 bool view_multi(const struct view *v)
 {
 	return v->s.ntg > 1;
@@ -245,11 +250,11 @@ static bool site_matches(const struct view *v, const struct site_row *r)
 
 static bool proc_matches(const struct view *v, const struct proc_row *p)
 {
+	const char *f = v->pfilter;
 	char pid[16];
 
 	snprintf(pid, sizeof(pid), "%d", p->pid);
-	return !v->filter[0] || contains_ci(p->name, v->filter) ||
-	       contains_ci(p->container, v->filter) || !strcmp(pid, v->filter);
+	return !f[0] || contains_ci(p->name, f) || contains_ci(p->container, f) || !strcmp(pid, f);
 }
 
 /* A site is listed once it allocated; for one process, while that process holds a block there. */
@@ -530,7 +535,7 @@ static unsigned int act_back(struct view *v)
 static unsigned int act_filter(struct view *v)
 {
 	v->prompt = true;
-	snprintf(v->pbuf, sizeof(v->pbuf), "%s", v->filter);
+	snprintf(v->pbuf, sizeof(v->pbuf), "%s", view_filter(v));
 	return VIEW_REDRAW;
 }
 
@@ -539,7 +544,7 @@ static unsigned int act_escape(struct view *v)
 {
 	if (v->pid)
 		return to_procs(v);
-	v->filter[0] = '\0';
+	view_filter(v)[0] = '\0';
 	return VIEW_REDRAW;
 }
 
@@ -638,12 +643,12 @@ static unsigned int prompt_key(struct view *v, int key)
 	size_t len = strlen(v->pbuf);
 
 	if (key == VK_ENTER || key == '\n' || key == '\r') {
-		snprintf(v->filter, sizeof(v->filter), "%s", v->pbuf);
+		snprintf(view_filter(v), FILTER_MAX, "%s", v->pbuf);
 		v->prompt = false;
 		v->sel[VIEW_SITES] = v->sel[VIEW_PROCS] = 0;
 		v->top[VIEW_SITES] = v->top[VIEW_PROCS] = 0;
 	} else if (key == VK_ESC) {
-		v->filter[0] = v->pbuf[0] = '\0';
+		view_filter(v)[0] = v->pbuf[0] = '\0';
 		v->prompt = false;
 	} else if (key == VK_BACKSPACE || key == 127 || key == 8) {
 		if (len)
