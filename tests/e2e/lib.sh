@@ -228,7 +228,8 @@ free_port()
 
 # nginx_conf DIR PORT [HTTP_LINE...]: writes DIR/nginx.conf, an nginx with 2
 # workers serving "ok" over TLS on 127.0.0.1:PORT ($TMP/cert.pem), its files
-# in DIR; each HTTP_LINE goes into the http block
+# in DIR; each HTTP_LINE goes into the http block, $NGINX_LISTEN (e.g.
+# reuseport) into the listen line
 nginx_conf()
 {
 	local dir=$1 port=$2 line extra=""
@@ -252,7 +253,7 @@ nginx_conf()
 			uwsgi_temp_path $dir/uwsgi;
 			scgi_temp_path $dir/scgi;
 		$extra	server {
-				listen 127.0.0.1:$port ssl;
+				listen 127.0.0.1:$port ssl${NGINX_LISTEN:+ $NGINX_LISTEN};
 				ssl_certificate $TMP/cert.pem;
 				ssl_certificate_key $TMP/key.pem;
 				location / { return 200 "ok\n"; }
