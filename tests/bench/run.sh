@@ -5,7 +5,7 @@
 # entry, return, free) bare, with empty programs, under tlsmem with its probe
 # placement and with every probe at the function entry; handshake churn and
 # bulk data through real servers; the reader's ingest rate and memory; the
-# attach latency for node.
+# cost of following 1 and 40 idle processes; the attach latency for node.
 #
 # BASE=DIR (a checkout of another build, with its tlsmem and
 # .output/bench/ingest built) adds a "base" column: that build's tlsmem in the
@@ -128,6 +128,7 @@ observed()
 	t=$!
 	until grep -q attached "$TMPB/err" 2>/dev/null; do sleep 0.05; done
 	load "$1"
+	echo "${MODE:-tlsmem} $(awk '/^VmHWM/ { print $2 }' "/proc/$t/status")" >> "$TMPB/hwm"
 	kill -INT "$t"
 	wait "$t"
 	echo "${MODE:-tlsmem} $(jq -r '.events.lost' "$TMPB/out.json")" >> "$TMPB/lost"
@@ -194,6 +195,8 @@ for w in "${workloads[@]}"; do
 done
 printf 'events lost (default ring buffer), all rounds: %s\n' \
 	"$(awk '{ v = $NF; $NF = ""; s[$0] += v } END { for (k in s) printf "%s%s %d", n++ ? ", " : "", k, s[k] }' "$TMPB/lost")"
+printf "tlsmem's peak RSS (VmHWM) in these rounds, highest: %s\n" \
+	"$(awk '{ v = $NF; $NF = ""; if (v > m[$0]) m[$0] = v } END { for (k in m) printf "%s%s %.1f MiB", n++ ? ", " : "", k, m[k] / 1024 }' "$TMPB/hwm")"
 if [ -n "${res[s_server_handshakes.bpftrace]:-}" ]; then
 	for w in "${workloads[@]}"; do
 		printf 'tlsmem vs the naive peer, %s: %.1fx\n' "$w" \
@@ -207,6 +210,39 @@ printf '\n'
 if [ -n "$BASE" ] && [ -x "$BASE/.output/bench/ingest" ]; then
 	"$BASE/.output/bench/ingest" | awk '{ printf "%-28s %s\n", "base " $1, $2 }'
 fi
+
+# tlsmem's own cost while it follows 1 and 40 idle OpenSSL processes (a
+# parent and its children, each holding an SSL object: --children, -i 1),
+# over FOLLOW_SECS seconds: its share of a CPU and its RSS.
+ticks=$(getconf CLK_TCK)
+cpu_ticks()
+{
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+printf '\n%-28s %10s %10s %10s\n' "followed, idle, -i 1" "processes" "CPU" "RSS"
+for n in 1 40; do
+	python3 tests/bench/idle_tree.py "$n" > "$TMPB/tree.out" 2>&1 &
+	tree=$!
+	until grep -q '^ready' "$TMPB/tree.out" 2>/dev/null; do sleep 0.05; done
+	"$TLSMEM" --children -p "$tree" -i 1 --json > "$TMPB/follow.json" 2> "$TMPB/follow.err" &
+	t=$!
+	until grep -q attached "$TMPB/follow.err" 2>/dev/null; do sleep 0.05; done
+	sleep 2		# past the start: the first samples taken
+	c0=$(cpu_ticks "$t")
+	w0=$(date +%s%N)
+	sleep "${FOLLOW_SECS:-20}"
+	c1=$(cpu_ticks "$t")
+	w1=$(date +%s%N)
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$t/status")
+	kill -INT "$t"
+	wait "$t"
+	kill "$tree"
+	wait "$tree" 2>/dev/null
+	printf '%-28s %10s %9.2f%% %6.1f MiB\n' "tlsmem --children" \
+		"$(jq '[.targets[] | select(.exited | not)] | length' "$TMPB/follow.json")" \
+		"$(echo "$c0 $c1 $w0 $w1 $ticks" | awk '{ print 100 * ($2 - $1) / $5 / (($4 - $3) / 1e9) }')" \
+		"$(echo "$rss" | awk '{ print $1 / 1024 }')"
+done
 
 # Attach latency: from launch to the "attached" line, for node (100 MB executable).
 node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \
