@@ -1272,6 +1272,70 @@ out:
 	fx_fini(&f);
 }
 
+/* Forty processes: scrolled with the site table's keys, the cursor on a process wherever it sorts. */
+static void test_procs_scroll(void)
+{
+	struct pid_stats ps[48];
+	struct target tg[40];
+	struct fx f;
+	int i, r, last;
+
+	if (!fx_init(&f))
+		return;
+	memset(tg, 0, sizeof(tg));
+	for (i = 0; i < 40; i++) {
+		tg[i].pid = 6000 + i;
+		snprintf(tg[i].comm, sizeof(tg[i].comm), "worker%d", i);
+		cur_pid = 6000 + i;
+		allocs(&f, 0, i + 1, 1000, 0);	/* process 6000 + i: (i + 1) kB */
+	}
+	cur_pid = PID;
+	fill(&f, 1);
+	f.s.targets = tg;
+	f.s.ntargets = 40;
+	f.s.pids = ps;
+	f.s.npids = model__pid_stats(f.m, ps, 48);
+	ASSERT_EQ(f.s.npids, 40, "forty processes");
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	view__key(f.v, 'P');
+	render(&f, 24, 80);
+	r = find_row(&f, "PROGRAM");
+	ASSERT_TRUE(strstr(row(&f, r + 1), "   6039 worker39") == row(&f, r + 1), row(&f, r + 1));
+	ASSERT_EQ(view__selected_proc(f.v), 6039, "the top row");
+	last = 22;	/* the footer is row 23 */
+	view__key(f.v, VK_END);
+	render(&f, 24, 80);
+	ASSERT_EQ(view__selected_proc(f.v), 6000, "End: the smallest");
+	ASSERT_TRUE(strstr(row(&f, last), "   6000 worker0 ") == row(&f, last), row(&f, last));
+	ASSERT_EQ(view__top(f.v), 40 - (size_t)(last - r), "scrolled to the end");
+	view__key(f.v, VK_HOME);
+	view__key(f.v, VK_PGDN);
+	render(&f, 24, 80);
+	ASSERT_EQ(view__selected_proc(f.v), 6039 - (last - r), "PgDn: a page down");
+	view__key(f.v, 'k');
+	ASSERT_EQ(view__selected_proc(f.v), 6039 - (last - r) + 1, "k: up");
+	/* worker5 grows to the top: the cursor follows it */
+	view__key(f.v, VK_END);
+	for (i = 0; i < 5; i++)
+		view__key(f.v, VK_UP);
+	ASSERT_EQ(view__selected_proc(f.v), 6005, "on worker5");
+	cur_pid = 6005;
+	allocs(&f, 0, 1, 1 << 20, 0);
+	cur_pid = PID;
+	fill(&f, 2);
+	f.s.targets = tg;
+	f.s.ntargets = 40;
+	f.s.pids = ps;
+	f.s.npids = model__pid_stats(f.m, ps, 48);
+	ASSERT_EQ(view__update(f.v, &f.s), 0, "view__update");
+	render(&f, 24, 80);
+	ASSERT_EQ(view__selected_proc(f.v), 6005, "still on worker5");
+	ASSERT_EQ(view__top(f.v), 0, "scrolled back to it");
+	ASSERT_TRUE(strstr(row(&f, r + 1), "   6005 worker5 ") == row(&f, r + 1), row(&f, r + 1));
+	ASSERT_EQ(view__row(f.v, r + 1)[0].style, VS_SEL, "selected");
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
 	TEST(test_module_names_from),
 	TEST(test_header_figures),
@@ -1297,6 +1361,7 @@ static const struct test_case tests[] = {
 	TEST(test_procs_walk_once_an_interval),
 	TEST(test_procs_single_process),
 	TEST(test_procs_flags),
+	TEST(test_procs_scroll),
 };
 
 int main(int argc, char **argv)

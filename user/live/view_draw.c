@@ -885,7 +885,7 @@ static void footer(struct view *v, int r)
 		h[n++] = (struct hint){ "Enter", "open", 0 };
 	else if (view_multi(v))
 		h[n++] = (struct hint){ "P", "procs", 0 };
-	if (v->pid)
+	if (v->pid && v->mode != VIEW_TIMELINE)	/* the time line is the session's */
 		snprintf(name, sizeof(name), "[%s of %d]", names[v->mode], v->pid);
 	else
 		snprintf(name, sizeof(name), "[%s]", names[v->mode]);
