@@ -4,6 +4,7 @@
  * uprobes) and each PID given. See session_int.h.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/wait.h>
 #include "caps.h"
 #include "htab.h"
@@ -19,13 +20,14 @@ int session_check_system(void)
 
 	caps_effective(&eff);
 	if (caps_missing(eff, caps_kernel_has_new(), missing, sizeof(missing))) {
-		p_err("tlsmem %s the capabilities it needs: %s is missing (CAP_BPF and "
+		p_err("tlsmem %s the capabilities it needs: %s %s missing (CAP_BPF and "
 		      "CAP_PERFMON load the BPF programs and attach uprobes, CAP_SYS_PTRACE reads "
 		      "the targets' memory, CAP_DAC_READ_SEARCH their files, "
 		      "CAP_CHECKPOINT_RESTORE opens their libraries through /proc/PID/map_files; "
 		      "CAP_SYS_ADMIN stands in for CAP_BPF, CAP_PERFMON and "
 		      "CAP_CHECKPOINT_RESTORE); %s", geteuid() ? "runs as a user without" :
-		      "runs as root without", missing, geteuid() ? "run it as root (sudo)" :
+		      "runs as root without", missing, strchr(missing, ',') ? "are" : "is",
+		      geteuid() ? "run it as root (sudo)" :
 		      "run it with its full capability set (not under a reduced bounding set "
 		      "or in an unprivileged container), or grant those");
 		return 1;

@@ -51,7 +51,7 @@ check_eq drops_all "$(fact drop)" ALL
 # the capabilities tlsmem names when it has none are the DaemonSet's
 timeout -k 2 10 setpriv --bounding-set=-all --inh-caps=-all "$TLSMEM" -p $$ -d 1 \
 	>/dev/null 2>"$TMP/nocaps.err"
-named=$(sed -n 's/.*the capabilities it needs: \(.*\) is missing.*/\1/p' "$TMP/nocaps.err" |
+named=$(sed -n 's/.*the capabilities it needs: \(.*\) \(is\|are\) missing.*/\1/p' "$TMP/nocaps.err" |
 	tr -d ' ' | tr ',' '\n' | sort | paste -sd,)
 check_eq caps_named "$named" "$(fact caps)"
 
