@@ -15,10 +15,11 @@
  * with pid and comm labels when summary.metrics_per_pid is set;
  * tlsmem_target_info names each process (pid, comm, exe, container, pod).
  * Per-site series are the top sites by live bytes, with file, line, caller,
- * module and build_id labels. Each of these families holds at most
- * summary.metrics_max_series series; tlsmem_series_dropped counts the label
- * sets left out. Label values are escaped, and bytes that are not UTF-8
- * become U+FFFD. No timestamps: the scraper stamps samples.
+ * module and build_id labels. Each of these families (per group or process,
+ * target_info, sites) holds at most summary.metrics_max_series series;
+ * tlsmem_series_dropped counts the label sets left out. Label values are
+ * escaped, and bytes that are not UTF-8 become U+FFFD. No timestamps: the
+ * scraper stamps samples.
  */
 #include <stddef.h>
 #include <stdio.h>
