@@ -200,7 +200,7 @@ compare_json prom_events tlsmem_events_received_total .events.received
 compare_json prom_lost tlsmem_events_lost_total .events.lost
 compare_json prom_complete tlsmem_complete '.complete | if . then 1 else 0 end'
 # JSON prints 6 significant digits
-bps_prom=$(prom_get "$TMP/m.prom" tlsmem_bytes_per_live_ssl)
+bps_prom=$(prom_get "$TMP/m.prom" tlsmem_heap_per_live_ssl_bytes)
 bps_json=$(json_get "$json" .heap.bytes_per_live_ssl)
 if awk -v a="$bps_prom" -v b="$bps_json" 'BEGIN { d = a - b; if (d < 0) d = -d
 		exit !(a != "" && b != "" && d <= 1e-5 * (b < 0 ? -b : b) + 1e-9) }'; then

@@ -583,10 +583,29 @@ static const char *const run_wide[] = {
 
 static const char *const per_group[] = {
 	"tlsmem_processes", "tlsmem_ssl_live", "tlsmem_heap_live_bytes", "tlsmem_heap_live_blocks",
-	"tlsmem_bytes_per_live_ssl", "tlsmem_process_memory_bytes",
+	"tlsmem_heap_per_live_ssl_bytes", "tlsmem_process_memory_bytes",
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Prometheus' naming: base units as the suffix, _total on counters (the parser checks that). */
+static bool unit_last(const char *name)
+{
+	static const char *const units[] = { "bytes", "seconds" };
+	static const char *const ends[] = { "_bytes", "_seconds", "_seconds_total", "_bytes_total" };
+	size_t i, n = strlen(name), k;
+
+	for (i = 0; i < NELEM(units); i++) {
+		if (!strstr(name, units[i]))
+			continue;
+		for (k = 0; k < NELEM(ends); k++)
+			if (n > strlen(ends[k]) && !strcmp(name + n - strlen(ends[k]), ends[k]))
+				return true;
+		return false;
+	}
+	return strstr(name, "_ms") == NULL && strstr(name, "_ns") == NULL &&
+	       strstr(name, "kib") == NULL && strstr(name, "_mb") == NULL;
+}
 
 static void test_figures(void)
 {
@@ -626,7 +645,7 @@ static void test_figures(void)
 	ASSERT_EQ(value(&e, "tlsmem_ssl_live"), 1, "ssl live");
 	ASSERT_EQ(value(&e, "tlsmem_ssl_created_total"), 1, "ssl created");
 	ASSERT_EQ(value(&e, "tlsmem_ssl_freed_total"), 0, "ssl freed");
-	ASSERT_TRUE(value(&e, "tlsmem_bytes_per_live_ssl") == summary_bytes_per_ssl(&x.s) &&
+	ASSERT_TRUE(value(&e, "tlsmem_heap_per_live_ssl_bytes") == summary_bytes_per_ssl(&x.s) &&
 		    summary_bytes_per_ssl(&x.s) == 2000, "bytes per live SSL, exact");
 	ASSERT_EQ(value(&e, "tlsmem_process_memory_bytes"), 7654321, "rss");
 	ASSERT_STREQ(label(find(&e, "tlsmem_process_memory_bytes", NULL, NULL), "measure"), "rss",
@@ -655,6 +674,9 @@ static void test_figures(void)
 	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "groups")->v, 0, "no group dropped");
 	ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "target_info")->v, 0,
 		  "no target_info dropped");
+	for (i = 0; i < (size_t)e.nf; i++)
+		CHECK_(unit_last(e.f[i].name) && !strncmp(e.f[i].name, "tlsmem_", 7),
+		       "tlsmem_ prefix, base unit last", "%s", e.f[i].name);
 	for (i = 0; i < (size_t)e.ns; i++) {
 		CHECK_(!label(&e.s[i], "pid") || !strcmp(e.s[i].name, "tlsmem_target_info"),
 		       "no pid label but on tlsmem_target_info", "%s", e.s[i].name);
@@ -791,7 +813,7 @@ static void test_grouped(void)
 	ASSERT_EQ(gval(&e, "tlsmem_ssl_live", "/usr/bin/a", "c1"), 2, "a/c1 ssl");
 	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c1"), 2510, "a/c1 bytes");
 	ASSERT_EQ(gval(&e, "tlsmem_heap_live_blocks", "/usr/bin/a", "c1"), 4, "a/c1 blocks");
-	ASSERT_TRUE(gval(&e, "tlsmem_bytes_per_live_ssl", "/usr/bin/a", "c1") == 1250,
+	ASSERT_TRUE(gval(&e, "tlsmem_heap_per_live_ssl_bytes", "/usr/bin/a", "c1") == 1250,
 		    "a/c1 bytes per SSL: (2000 + 500) / 2");
 	ASSERT_EQ(gval(&e, "tlsmem_process_memory_bytes", "/usr/bin/a", "c1"), 3000, "a/c1 PSS");
 	ASSERT_STREQ(label(group(&e, "tlsmem_process_memory_bytes", "/usr/bin/a", "c1"),
@@ -799,7 +821,7 @@ static void test_grouped(void)
 	ASSERT_EQ(gval(&e, "tlsmem_processes", "/usr/bin/a", "c2"), 1, "a/c2: apart from c1");
 	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/a", "c2"), 4000, "a/c2 bytes");
 	ASSERT_EQ(gval(&e, "tlsmem_ssl_live", "/usr/bin/a", "c2"), 0, "a/c2 ssl");
-	ASSERT_TRUE(gval(&e, "tlsmem_bytes_per_live_ssl", "/usr/bin/a", "c2") == 0,
+	ASSERT_TRUE(gval(&e, "tlsmem_heap_per_live_ssl_bytes", "/usr/bin/a", "c2") == 0,
 		    "a/c2: no SSL, 0 per SSL");
 	ASSERT_EQ(gval(&e, "tlsmem_heap_live_bytes", "/usr/bin/b", "c1"), 7, "b/c1 bytes");
 	ASSERT_EQ(gval(&e, "tlsmem_process_memory_bytes", "/usr/bin/b", "c1"), 300, "b/c1 PSS");
@@ -835,7 +857,7 @@ static void test_per_pid(void)
 		ASSERT_STREQ(label(smp, "exe"), "/usr/bin/a", "exe label");
 		ASSERT_STREQ(label(smp, "container"), "c1", "container label");
 	}
-	smp = find(&e, "tlsmem_bytes_per_live_ssl", "pid", "102");
+	smp = find(&e, "tlsmem_heap_per_live_ssl_bytes", "pid", "102");
 	ASSERT_TRUE(smp && smp->v == 500, "102 bytes per SSL");
 	smp = find(&e, "tlsmem_process_memory_bytes", "pid", "102");
 	ASSERT_TRUE(smp && smp->v == 2000, "102 memory");

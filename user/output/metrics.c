@@ -249,7 +249,7 @@ static const struct gfamily {
 	  "Bytes OpenSSL allocated since attach and still holds." },
 	{ G_LIVE_BLOCKS, "tlsmem_heap_live_blocks",
 	  "Blocks OpenSSL allocated since attach and still holds." },
-	{ G_BYTES_PER_SSL, "tlsmem_bytes_per_live_ssl",
+	{ G_BYTES_PER_SSL, "tlsmem_heap_per_live_ssl_bytes",
 	  "Live bytes attributed to the SSL objects created since attach, per object." },
 	{ G_MEMORY, "tlsmem_process_memory_bytes",
 	  "Memory of the processes: RSS when one process is observed, PSS summed otherwise "
