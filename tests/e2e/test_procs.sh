@@ -67,13 +67,14 @@ for w in $workers; do
 done
 check_eq held_sockets "$((SOCKS[${workers% *}] + SOCKS[${workers#* }]))" $N
 
-# procs_last FILE: the rows of the last interval, "pid ppid comm exe live_ssl memory"
+# procs_last FILE: the rows of the last interval,
+# "pid ppid comm exe live_ssl memory ssl_created ssl_freed"
 procs_last()
 {
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		 { t = $c["time_s"]; if (t != last) { n = 0; last = t }
 		   row[n++] = $c["pid"] " " $c["ppid"] " " $c["comm"] " " $c["exe"] " " \
-			      $c["live_ssl"] " " $c["memory"] }
+			      $c["live_ssl"] " " $c["memory"] " " $c["ssl_created"] " " $c["ssl_freed"] }
 		 END { for (i = 0; i < n; i++) print row[i] }' "$1" | sort -n
 }
 
@@ -96,12 +97,14 @@ for w in $workers; do
 	check_eq "worker_${w}_live_ssl" "$(awk -v p="$w" '$1 == p { print $5 }' <<<"$last")" \
 		"${SOCKS[$w]}"
 	check_eq "worker_${w}_ppid" "$(awk -v p="$w" '$1 == p { print $2 }' <<<"$last")" "$master"
+	check_eq "worker_${w}_created_freed" "$(awk -v p="$w" '$1 == p { print $7, $8 }' <<<"$last")" \
+		"${SOCKS[$w]} 0"
 done
 check_eq master_live_ssl "$(awk -v p="$master" '$1 == p { print $5 }' <<<"$last")" 0
 check_eq comm_exe "$(awk '{ print $3, $4 }' <<<"$last" | sort -u)" "nginx $exe"
 check_eq memory_pss "$(awk '{ print $6 }' <<<"$last" | sort -u)" pss
 check_eq header "$(head -n 1 "$TMP/procs.csv")" \
-	time_s,pid,ppid,comm,exe,container,pod,live_ssl,live_bytes,live_blocks,bytes_per_live_ssl,memory_bytes,memory
+	time_s,pid,ppid,comm,exe,container,pod,live_ssl,ssl_created,ssl_freed,live_bytes,live_blocks,bytes_per_live_ssl,memory_bytes,memory
 check_eq one_header "$(grep -c '^time_s,' "$TMP/procs.csv")" 1
 
 stop_tlsmem "$tl"
@@ -116,4 +119,9 @@ series=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 check_eq intervals "$(wc -l <<<"$sums")" "$(wc -l <<<"$series")"
 check_eq rows_add_up "$sums" "$series"
 check_eq json_live_ssl "$(jq -r .ssl.live "$TMP/run.json")" $N
+for w in $workers; do
+	check_eq "worker_${w}_json" "$(jq -r --argjson p "$w" \
+		'.targets[] | select(.pid == $p) | "\(.ssl_live) \(.ssl_created) \(.ssl_freed)"' \
+		"$TMP/run.json" 2>/dev/null)" "${SOCKS[$w]} ${SOCKS[$w]} 0"
+done
 e2e_finish

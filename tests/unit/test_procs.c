@@ -120,7 +120,10 @@ static void test_list_and_group(void)
 	ASSERT_EQ(v[0].ssl_new_live, 2, "10: two created since attach (not the adopted one)");
 	ASSERT_EQ(v[0].ssl_new_bytes, 400, "10: their bytes");
 	ASSERT_TRUE(procs_bytes_per_ssl(&v[0]) == 200, "10: 200 bytes per SSL");
+	ASSERT_EQ(v[0].ssl_created, 3, "10: 3 SSL_new");
+	ASSERT_EQ(v[0].ssl_freed, 1, "10: 1 SSL_free");
 	ASSERT_EQ(v[1].live_bytes, 1000, "11 bytes");
+	ASSERT_EQ(v[1].ssl_created + v[1].ssl_freed, 0, "11: no SSL object");
 	ASSERT_TRUE(procs_bytes_per_ssl(&v[1]) == 0, "11: no SSL, 0");
 	ASSERT_EQ(procs_group(v, n, true), 2, "per pid: two");
 	ASSERT_EQ(v[0].t->pid, 11, "per pid: the heaviest first");
@@ -128,6 +131,7 @@ static void test_list_and_group(void)
 	ASSERT_EQ(v[0].nprocs, 2, "of two processes");
 	ASSERT_EQ(v[0].live_bytes, 1470, "summed bytes");
 	ASSERT_EQ(v[0].mem_bytes, 12288, "summed PSS");
+	ASSERT_EQ(v[0].ssl_created, 3, "summed created");
 	ASSERT_TRUE(procs_bytes_per_ssl(&v[0]) == 200, "group bytes per SSL");
 	free(v);
 	v = NULL;
@@ -171,7 +175,7 @@ static void test_csv(void)
 	f = fmemopen(buf, len, "r");
 	if (!ASSERT_EQ(csv_rec__read(f, &h), 1, "header"))
 		goto close;
-	ASSERT_EQ(h.nf, 13, "13 columns");
+	ASSERT_EQ(h.nf, 15, "15 columns");
 	ASSERT_STREQ(csv_rec__get(&h, 0), "time_s", "time_s first");
 	if (ASSERT_EQ(csv_rec__read(f, &r), 1, "row 1")) {
 		ASSERT_STREQ(col(&h, &r, "pid"), "10", "pid");
@@ -180,6 +184,8 @@ static void test_csv(void)
 		ASSERT_STREQ(col(&h, &r, "exe"), "/usr/sbin/srv", "exe");
 		ASSERT_STREQ(col(&h, &r, "container"), "", "no container");
 		ASSERT_STREQ(col(&h, &r, "live_ssl"), "3", "live SSL, the adopted one included");
+		ASSERT_STREQ(col(&h, &r, "ssl_created"), "3", "created since attach");
+		ASSERT_STREQ(col(&h, &r, "ssl_freed"), "1", "freed since attach");
 		ASSERT_STREQ(col(&h, &r, "live_bytes"), "470", "live bytes");
 		ASSERT_STREQ(col(&h, &r, "live_blocks"), "4", "live blocks");
 		ASSERT_STREQ(col(&h, &r, "bytes_per_live_ssl"), "200.000", "bytes per live SSL");
@@ -215,7 +221,43 @@ static void test_csv_error(void)
 	model__free(x.m);
 }
 
+/* A process's counts end with it: its pid, reused, is another process. */
+static void test_counts_end_with_the_process(void)
+{
+	struct pid_stats ps[4];
+	struct fx x;
+	size_t n, i;
+
+	if (!fx_init(&x))
+		goto out;
+	feed(x.m, 11, TLSMEM_EV_SSL_NEW, TLSMEM_FN_SSL_NEW, 0xe000, 0, 0);
+	feed(x.m, 11, TLSMEM_EV_SSL_FREE, 1, 0xe000, 0, 0);
+	feed(x.m, 11, TLSMEM_EV_SSL_FREE, 1, 0xf000, 0, 0);	/* never seen: adopted before */
+	n = model__pid_stats(x.m, ps, 4);
+	for (i = 0; i < n && ps[i].pid != 11; i++)
+		;
+	if (ASSERT_TRUE(i < n, "11 listed")) {
+		ASSERT_EQ(ps[i].ssl_created, 1, "11 created");
+		ASSERT_EQ(ps[i].ssl_freed, 2, "11 freed, one it had before attach");
+		ASSERT_EQ(ps[i].ssl_live, 0, "11 live");
+	}
+	feed(x.m, 11, TLSMEM_EV_EXIT, 0, 0, 0, 0);
+	n = model__pid_stats(x.m, ps, 4);
+	for (i = 0; i < n && ps[i].pid != 11; i++)
+		;
+	ASSERT_TRUE(i == n, "11 exited: gone from the figures");
+	feed(x.m, 11, TLSMEM_EV_SSL_NEW, TLSMEM_FN_SSL_NEW, 0xe000, 0, 0);
+	n = model__pid_stats(x.m, ps, 4);
+	for (i = 0; i < n && ps[i].pid != 11; i++)
+		;
+	if (ASSERT_TRUE(i < n, "pid 11 again"))
+		ASSERT_TRUE(ps[i].ssl_created == 1 && ps[i].ssl_freed == 0, "counted from 0");
+out:
+	model__free(x.m);
+}
+
 static const struct test_case tests[] = {
+	TEST(test_counts_end_with_the_process),
 	TEST(test_list_and_group),
 	TEST(test_csv),
 	TEST(test_csv_error),

@@ -55,6 +55,7 @@ void model__free(struct model *m)
 	htab__clear(&m->blocks_ix);
 	htab__clear(&m->ssl_ix);
 	htab__clear(&m->thr_ix);
+	htab__clear(&m->pid_ix);
 	slab__clear(&m->blocks);
 	slab__clear(&m->ssls);
 	slab__clear(&m->thrs);
@@ -815,6 +816,7 @@ size_t model__bytes(const struct model *m)
 {
 	return sizeof(*m) + htab__bytes(&m->blocks_ix) + slab__bytes(&m->blocks) +
 	       htab__bytes(&m->ssl_ix) + slab__bytes(&m->ssls) + htab__bytes(&m->thr_ix) +
+	       htab__bytes(&m->pid_ix) +
 	       slab__bytes(&m->thrs) + (size_t)m->sites_cap * sizeof(struct site_stats) +
 	       m->dead_cap * 2 * sizeof(__u32) + m->peaks_cap * sizeof(__u32) +
 	       m->ssls.n * 16 * sizeof(struct oent);	/* site entries, about */

@@ -129,6 +129,7 @@ struct pid_stats {
 	__u32 pad;
 	__u64 live_bytes, live_blocks;	/* OpenSSL blocks it holds */
 	__u64 ssl_live;			/* its live SSL objects */
+	__u64 ssl_created, ssl_freed;	/* SSL_new and SSL_free since attach (or since its fork) */
 };
 
 /*

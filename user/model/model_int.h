@@ -92,6 +92,7 @@ struct model {
 	struct htab ssl_ix;		/* (SSL * or SSL_SESSION *, pid) -> live sslrec index */
 	struct slab ssls;
 	struct htab thr_ix;		/* (tid, 0) -> thread index */
+	struct htab pid_ix;		/* (pid, PID_CREATED or PID_FREED) -> SSL objects, while it runs */
 	struct slab thrs;
 	__u32 thr_sweep_at;		/* records in thrs at which idle ones are dropped */
 	struct site_stats *sites;
@@ -107,6 +108,10 @@ struct model {
 	struct model_closed closed;
 };
 
+enum { PID_CREATED, PID_FREED };
+
+/* One more SSL object created (what PID_CREATED) or freed (PID_FREED) by pid. */
+void model_pid_count(struct model *m, __u32 pid, __u32 what);
 /* Thread tid of pid, created (or reset: the tid reused) as needed; NULL without memory. */
 struct thread *model_thread_of(struct model *m, __u32 pid, __u32 tid);
 /* The owner (SSL object or session) at ssl in pid, and its slot; NULL when none. */

@@ -283,8 +283,10 @@ int model_on_ssl_new(struct model *m, const struct tlsmem_short *e)
 
 	if (err)
 		return err;
-	if (r)
+	if (r) {
 		m->t.ssl_created++;
+		model_pid_count(m, e->h.pid, PID_CREATED);
+	}
 	model_resolve_pending(m, t, e->h.pid, PENDING_SSL, r, slot, 0);
 	t->after_ssl = e->ptr;
 	t->after_ns = e->h.ts_ns;
@@ -298,6 +300,7 @@ int model_on_ssl_free(struct model *m, const struct tlsmem_short *e)
 		return 0;		/* a reference dropped; the object lives on */
 	model_owner_destroy(m, e->h.pid, e->ptr, e->h.ts_ns ? e->h.ts_ns : m->t.last_ts_ns);
 	m->t.ssl_freed++;
+	model_pid_count(m, e->h.pid, PID_FREED);
 	return 0;
 }
 
@@ -446,6 +449,8 @@ int model_on_proc_exit(struct model *m, const struct tlsmem_short *e)
 	size_t i, n;
 	__u64 *v;
 
+	htab__del(&m->pid_ix, pid, PID_CREATED, NULL);	/* the pid may come back: another process */
+	htab__del(&m->pid_ix, pid, PID_FREED, NULL);
 	if (keys_of_pid(&m->blocks_ix, pid, &v, &n))
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {

@@ -64,8 +64,30 @@ size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap
 		if (p)
 			p->ssl_live++;
 	}
+	for (i = 0; i < m->pid_ix.cap; i++) {
+		const struct hent *e = &m->pid_ix.v[i];
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		p = pid_slot(&ix, out, &n, cap, (__u32)e->k1);
+		if (p && e->k2 == PID_CREATED)
+			p->ssl_created = e->val;
+		else if (p)
+			p->ssl_freed = e->val;
+	}
 	htab__clear(&ix);
 	return n;
+}
+
+/* Counts saturate at HTAB_EMPTY - 1 (the value a table never stores); no memory: not counted. */
+void model_pid_count(struct model *m, __u32 pid, __u32 what)
+{
+	__u32 *v = htab__find(&m->pid_ix, pid, what);
+
+	if (v && *v < HTAB_EMPTY - 1)
+		(*v)++;
+	else if (!v)
+		htab__put(&m->pid_ix, pid, what, 1);
 }
 
 /* Its owner (an SSL object or a session) was freed while the block lives on. */

@@ -86,6 +86,8 @@ struct proc_fig *procs_list(const struct summary *s, size_t *n)
 		if (!p)
 			continue;
 		p->ssl_live = s->pids[i].ssl_live;
+		p->ssl_created = s->pids[i].ssl_created;
+		p->ssl_freed = s->pids[i].ssl_freed;
 		p->live_bytes = s->pids[i].live_bytes;
 		p->live_blocks = s->pids[i].live_blocks;
 	}
@@ -130,6 +132,8 @@ static void add_to(struct proc_fig *g, const struct proc_fig *p)
 {
 	g->nprocs += p->nprocs;
 	g->ssl_live += p->ssl_live;
+	g->ssl_created += p->ssl_created;
+	g->ssl_freed += p->ssl_freed;
 	g->live_bytes += p->live_bytes;
 	g->live_blocks += p->live_blocks;
 	g->ssl_new_live += p->ssl_new_live;
@@ -163,8 +167,8 @@ double procs_bytes_per_ssl(const struct proc_fig *p)
 }
 
 static const char *const head[] = {
-	"time_s", "pid", "ppid", "comm", "exe", "container", "pod", "live_ssl", "live_bytes",
-	"live_blocks", "bytes_per_live_ssl", "memory_bytes", "memory",
+	"time_s", "pid", "ppid", "comm", "exe", "container", "pod", "live_ssl", "ssl_created",
+	"ssl_freed", "live_bytes", "live_blocks", "bytes_per_live_ssl", "memory_bytes", "memory",
 };
 
 int procs_csv(FILE *f, const struct summary *s, bool with_header)
@@ -196,6 +200,8 @@ int procs_csv(FILE *f, const struct summary *s, bool with_header)
 		csv_writer__field(w, t->container);
 		csv_writer__field(w, t->pod);
 		csv_writer__u64(w, v[i].ssl_live);
+		csv_writer__u64(w, v[i].ssl_created);
+		csv_writer__u64(w, v[i].ssl_freed);
 		csv_writer__u64(w, v[i].live_bytes);
 		csv_writer__u64(w, v[i].live_blocks);
 		csv_writer__double(w, procs_bytes_per_ssl(&v[i]));

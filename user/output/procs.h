@@ -22,6 +22,7 @@ struct proc_fig {
 	const struct target *t;		/* the process; of a group, its first member */
 	size_t nprocs;			/* processes summed (1 for a process) */
 	__u64 ssl_live;			/* live SSL objects, adopted ones included */
+	__u64 ssl_created, ssl_freed;	/* SSL_new, SSL_free since attach (freed: adopted too) */
 	__u64 live_bytes, live_blocks;	/* OpenSSL blocks held */
 	__u64 ssl_new_live;		/* live SSL objects created since attach */
 	__u64 ssl_new_bytes;		/* live bytes attributed to those */

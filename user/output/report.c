@@ -442,6 +442,10 @@ static void json_targets(struct jsonw *w, const struct summary *s)
 				continue;
 			jsonw__key(w, "ssl_live");
 			jsonw__u64(w, s->pids[j].ssl_live);
+			jsonw__key(w, "ssl_created");
+			jsonw__u64(w, s->pids[j].ssl_created);
+			jsonw__key(w, "ssl_freed");
+			jsonw__u64(w, s->pids[j].ssl_freed);
 			jsonw__key(w, "heap_live_bytes");
 			jsonw__u64(w, s->pids[j].live_bytes);
 		}
