@@ -98,10 +98,14 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* probe hits, for the cost the observation puts on the target */
+/*
+ * Probe hits, for the cost the observation puts on the target: [0] in the
+ * observed processes, [1] in the others (when following processes, the
+ * probes are per file: every process mapping it takes them, filtered here).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
 } hits SEC(".maps");
@@ -149,10 +153,9 @@ static __always_inline bool followed(void)
 	return !targ_filter || bpf_map_lookup_elem(&pids, &pid);
 }
 
-static __always_inline void count_hit(void)
+static __always_inline void count_hit(__u32 other)
 {
-	__u32 zero = 0;
-	__u64 *cnt = bpf_map_lookup_elem(&hits, &zero);
+	__u64 *cnt = bpf_map_lookup_elem(&hits, &other);
 
 	if (cnt)
 		(*cnt)++;	/* per CPU: no other writer */
@@ -162,9 +165,11 @@ static __always_inline struct tstate *tstate_get(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (!followed())
+	if (!followed()) {
+		count_hit(1);
 		return NULL;
-	count_hit();
+	}
+	count_hit(0);
 	if (targ_empty)
 		return NULL;
 	return bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

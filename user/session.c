@@ -238,6 +238,7 @@ void session_fill_summary(struct session *s, struct summary *sum)
 	sum->pre_attach_waiting = s->pre_open > live_adopted ? s->pre_open - live_adopted : 0;
 	sum->probes = (__u64)probe__count(s->probe);
 	sum->probe_hits = probe__hits(s->probe);
+	sum->probe_hits_other = probe__hits_other(s->probe);
 	sum->light = s->o->light;
 	sum->tlsmem_bytes = model__bytes(s->m) + sampler__bytes(s->sp);
 	if (procinfo_rss(getpid(), &sum->tlsmem_rss))
@@ -546,6 +547,10 @@ static int start(struct session *s)
 	s->attach_ns = session_now_ns();
 	s->prev_ns = s->attach_ns;
 	session_say_attached(s, t0);
+	if (s->o->children)
+		p_info("following children: the probes are placed per file, so every process "
+		       "that maps the same OpenSSL takes their hits too (filtered out, and "
+		       "counted as hits in processes not observed)");
 	if (s->npre_socks)
 		p_info("%zu connection%s opened before attach: adopted when they next read or "
 		       "write", s->npre_socks, s->npre_socks == 1 ? "" : "s");

@@ -221,7 +221,7 @@ cpu_ticks()
 }
 printf '\n%-28s %10s %10s %10s\n' "followed, idle, -i 1" "processes" "CPU" "RSS"
 for n in 1 40; do
-	python3 tests/bench/idle_tree.py "$n" > "$TMPB/tree.out" 2>&1 &
+	python3 tests/targets/idle_tree.py "$n" > "$TMPB/tree.out" 2>&1 &
 	tree=$!
 	until grep -q '^ready' "$TMPB/tree.out" 2>/dev/null; do sleep 0.05; done
 	"$TLSMEM" --children -p "$tree" -i 1 --json > "$TMPB/follow.json" 2> "$TMPB/follow.err" &
@@ -243,6 +243,47 @@ for n in 1 40; do
 		"$(echo "$c0 $c1 $w0 $w1 $ticks" | awk '{ print 100 * ($2 - $1) / $5 / (($4 - $3) / 1e9) }')" \
 		"$(echo "$rss" | awk '{ print $1 / 1024 }')"
 done
+
+# The cost to a process tlsmem does not observe: gt_server's handshakes
+# (tlsload churn, its client on the same libcrypto) bare, while tlsmem -p
+# observes an idle process, and while tlsmem --children follows it (the
+# probes then per file, taken by every process that maps it).
+python3 tests/targets/idle_tree.py 1 > "$TMPB/tree.out" 2>&1 &
+tree=$!
+pids+=($tree)
+until grep -q '^ready' "$TMPB/tree.out" 2>/dev/null; do sleep 0.05; done
+declare -A other
+for _ in $(seq "${HS_ROUNDS:-3}"); do
+	for mode in bare -p --children; do
+		t=
+		if [ "$mode" != bare ]; then
+			follow=
+			[ "$mode" = --children ] && follow=--children
+			# shellcheck disable=SC2086
+			"$TLSMEM" $follow -p "$tree" --json > /dev/null 2> "$TMPB/other.err" &
+			t=$!
+			until grep -q attached "$TMPB/other.err" 2>/dev/null; do sleep 0.05; done
+		fi
+		other[$mode]+="$(load gt_server_handshakes) "
+		if [ -n "$t" ]; then
+			kill -INT "$t"
+			wait "$t"
+		fi
+	done
+done
+printf '\n%-44s %12s %8s\n' "gt_server, not observed (handshakes)" "conn/s" "vs bare"
+for mode in bare -p --children; do
+	# shellcheck disable=SC2086
+	v=$(printf '%s\n' ${other[$mode]} | median)
+	[ "$mode" = bare ] && vb=$v
+	case $mode in
+	bare) label="bare" ;;
+	-p) label="while tlsmem -p observes another process" ;;
+	*) label="while tlsmem --children follows another" ;;
+	esac
+	printf '%-44s %12.0f %7.0f%%\n' "$label" "$v" "$(echo "$v $vb" | awk '{ print 100 * $1 / $2 }')"
+done
+kill "$tree"
 
 # Attach latency: from launch to the "attached" line, for node (100 MB executable).
 node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \

@@ -527,19 +527,18 @@ int probe__events_fd(const struct probe *p)
 	return bpf_map__fd(p->skel->maps.events);
 }
 
-/* A per-CPU counter summed over the CPUs. */
-static __u64 percpu_sum(const struct bpf_map *map)
+/* A per-CPU counter (entry key of map) summed over the CPUs. */
+static __u64 percpu_sum(const struct bpf_map *map, __u32 key)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	__u64 *v, sum = 0;
-	__u32 zero = 0;
 
 	if (ncpu <= 0)
 		return 0;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(map), &zero, v))
+	if (!bpf_map_lookup_elem(bpf_map__fd(map), &key, v))
 		for (i = 0; i < ncpu; i++)
 			sum += v[i];
 	free(v);
@@ -548,12 +547,17 @@ static __u64 percpu_sum(const struct bpf_map *map)
 
 __u64 probe__lost(const struct probe *p)
 {
-	return percpu_sum(p->skel->maps.drops);
+	return percpu_sum(p->skel->maps.drops, 0);
 }
 
 __u64 probe__hits(const struct probe *p)
 {
-	return percpu_sum(p->skel->maps.hits);
+	return percpu_sum(p->skel->maps.hits, 0);
+}
+
+__u64 probe__hits_other(const struct probe *p)
+{
+	return percpu_sum(p->skel->maps.hits, 1);
 }
 
 int probe__count(const struct probe *p)

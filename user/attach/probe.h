@@ -54,8 +54,13 @@ __u64 probe__ringbuf_bytes(const struct probe *p);
 int probe__events_fd(const struct probe *p);
 /* Events the BPF side could not emit (ring buffer full), summed over CPUs. */
 __u64 probe__lost(const struct probe *p);
-/* Probe hits so far, summed over CPUs. */
+/* Probe hits so far in the observed processes, summed over CPUs. */
 __u64 probe__hits(const struct probe *p);
+/*
+ * Probe hits so far in processes not observed: when processes are followed
+ * the probes are per file, taken by every process that maps it.
+ */
+__u64 probe__hits_other(const struct probe *p);
 /* Number of probes attached. */
 int probe__count(const struct probe *p);
 /* Detaches everything and frees; NULL-safe. */

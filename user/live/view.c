@@ -456,6 +456,7 @@ static void snap_figures(struct snap *sn, const struct summary *s)
 	sn->probes = s->probes;
 	sn->hits_per_s = summary_hits_per_s(s);
 	sn->cpu_pct = summary_cpu_pct(s);
+	sn->other_hits_per_s = summary_other_hits_per_s(s);
 	sn->light = s->light;
 	sn->tlsmem_bytes = s->tlsmem_bytes;
 	sn->tlsmem_rss = s->tlsmem_rss;

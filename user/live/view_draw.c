@@ -442,6 +442,9 @@ static int hdr_events(struct view *v, int r)
 	piece_add(&ps, 4, VS_DIM, ", %llu probes%s, %s hits/s ~%.1f%% CPU",
 		  (unsigned long long)sn->probes, sn->light ? " (light)" : "",
 		  fmt_count(d, sizeof(d), sn->hits_per_s), sn->cpu_pct);
+	if (sn->other_hits_per_s > 0)
+		piece_add(&ps, 4, VS_WARN, ", %s hits/s in processes not observed",
+			  fmt_count(d, sizeof(d), sn->other_hits_per_s));
 	pieces_put(v, r, 0, &ps);
 	if (ps.p[0].shown)
 		put(v, r, 0, VS_LABEL, "allocs");	/* the line's label, as on the others */

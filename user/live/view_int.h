@@ -76,6 +76,7 @@ struct snap {
 	__u64 rss_bytes, open_sockets, events_received, events_lost, probes;
 	__u64 pre_attach_waiting;	/* connections open before attach, SSL not seen yet */
 	double hits_per_s, cpu_pct;
+	double other_hits_per_s;	/* following: hits in processes not observed */
 	bool light;
 	size_t tlsmem_bytes;
 	__u64 tlsmem_rss, ringbuf_bytes;

@@ -315,6 +315,11 @@ static void text_observation(FILE *f, const struct summary *s)
 	fprintf(f, "observation    %s mode, %s probe hits/s, about %.1f%% of a CPU in the target\n",
 		s->light ? "light" : "full", fmt_count(a, sizeof(a), summary_hits_per_s(s)),
 		summary_cpu_pct(s));
+	if (s->probe_hits_other)
+		fprintf(f, "elsewhere      %s probe hits/s in processes not observed, about %.1f%% of "
+			"a CPU: following processes puts the probes in every process that maps "
+			"the probed files\n", fmt_count(a, sizeof(a), summary_other_hits_per_s(s)),
+			summary_other_cpu_pct(s));
 	if (s->light && !summary_rss_slope_ok(s))
 		fprintf(f, "estimate       none yet: RSS has not followed the live SSL count\n");
 }
@@ -668,6 +673,12 @@ static void json_figures(struct jsonw *w, const struct summary *s)
 	jsonw__double(w, summary_hits_per_s(s));
 	jsonw__key(w, "est_cpu_pct");
 	jsonw__double(w, summary_cpu_pct(s));
+	/* following: the same probes taken by processes not observed */
+	json_kv(w, "probe_hits_unobserved", s->probe_hits_other);
+	jsonw__key(w, "unobserved_hits_per_s");
+	jsonw__double(w, summary_other_hits_per_s(s));
+	jsonw__key(w, "unobserved_est_cpu_pct");
+	jsonw__double(w, summary_other_cpu_pct(s));
 	jsonw__obj_close(w);
 	json_estimate(w, s);
 	jsonw__key(w, "events");

@@ -25,6 +25,16 @@ double summary_cpu_pct(const struct summary *s)
 	return summary_hits_per_s(s) * PROBE_HIT_NS / 1e9 * 100;
 }
 
+double summary_other_hits_per_s(const struct summary *s)
+{
+	return s->duration_s > 0 ? (double)s->probe_hits_other / s->duration_s : 0;
+}
+
+double summary_other_cpu_pct(const struct summary *s)
+{
+	return summary_other_hits_per_s(s) * PROBE_HIT_NS / 1e9 * 100;
+}
+
 /* See note_late in session.c. */
 double summary_unobserved_ms(const struct summary *s)
 {

@@ -36,6 +36,7 @@ struct summary {
 	__u64 events_lost;
 	__u64 probes;			/* probes attached */
 	__u64 probe_hits;		/* probe hits in the target since attach */
+	__u64 probe_hits_other;		/* and in processes not observed (following) */
 	bool light;			/* --light: SSL_new/SSL_free only */
 	size_t tlsmem_bytes;		/* tlsmem's own memory for the model */
 	__u64 tlsmem_rss;		/* tlsmem's own resident memory (VmRSS), 0 unknown */
@@ -92,6 +93,9 @@ size_t summary_rss_slope(const struct summary *s, double *slope, double *se, dou
 
 /* Probe hits per second since attach, and the share of one CPU they take (estimate). */
 double summary_hits_per_s(const struct summary *s);
+/* The same for the hits in processes not observed. */
+double summary_other_hits_per_s(const struct summary *s);
+double summary_other_cpu_pct(const struct summary *s);
 double summary_cpu_pct(const struct summary *s);
 
 /* A site id with its figures; summary_sites_sorted() hands out arrays of them. */
