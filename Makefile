@@ -86,8 +86,7 @@ $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(DEFINES) -MMD -MP $< -lssl -lcrypto -lpthread -o $@
 
-$(OUTPUT)/bench/ingest: tests/bench/ingest.c user/model/model.c user/model/model_owners.c \
-			 user/model/htab.c user/model/slab.c
+$(OUTPUT)/bench/ingest: tests/bench/ingest.c $(wildcard user/model/*.c)
 	$(call msg,BENCH-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g $(WARNINGS) $(DEFINES) $(INCLUDES) $^ -o $@
