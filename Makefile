@@ -187,8 +187,9 @@ deps:
 	$(Q)tests/deps.sh
 
 # unit tests, then end-to-end tests (root); ends with "N passed, N failed"
+# the benchmark's programs are built too, so that a change cannot break them unseen
 test: deps
-	$(Q)$(MAKE) $(APP) $(UNIT_TESTS) targets
+	$(Q)$(MAKE) $(APP) $(UNIT_TESTS) targets $(OUTPUT)/bench/ingest $(OUTPUT)/bench/tlsload
 	$(Q)OUTPUT=$(OUTPUT) CLANG=$(CLANG) tests/run-all.sh $(UNIT_TESTS) tests/fuzz/run.sh
 
 FUZZ_SECONDS ?= 300
