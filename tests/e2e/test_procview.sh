@@ -6,13 +6,16 @@
 # open. The kernel says which worker holds which connection (ss -p); P must
 # show every process with those live SSL counts, and Enter on a worker must
 # show that worker's sites only: its SSL_new blocks are its connections, not
-# all of them.
+# all of them. Then two gt_servers under -p A,B, one with a per-connection
+# leak: the flags column says LEAK on its row only.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 HOLD=25		# odd: the workers cannot hold as many each, the sort tells them apart
+CHURN=600	# closed connections per gt_server: a lifecycle verdict needs <= 300
 SOCK=tlsmem-e2e-$$
 SCREEN=$TMP/screen
+PANE=pv		# the tmux session read and typed into
 
 tm()
 {
@@ -23,7 +26,7 @@ trap 'tm kill-server 2>/dev/null; _cleanup' EXIT
 
 snap()
 {
-	tm capture-pane -p -t pv >"$SCREEN" 2>/dev/null
+	tm capture-pane -p -t "$PANE" >"$SCREEN" 2>/dev/null
 }
 
 # wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex)
@@ -41,7 +44,7 @@ wait_screen()
 
 key()
 {
-	tm send-keys -t pv "$@"
+	tm send-keys -t "$PANE" "$@"
 }
 
 # proc_ssl PID: the LIVE SSL column of PID's row in the process table on the screen
@@ -229,5 +232,47 @@ if small 'lost [0-9]+' 60; then
 else
 	fail small.header "no header within 60 s"
 fi
-[ "$N_FAIL" -gt 0 ] && dump "$TMP/tlsmem.err"
+
+# -p A,B: A leaks a 32-byte block per connection (at tcn_state_new, a site of
+# the executable both map), B does not; only A's row carries the flag
+start_gt_server srv_a "$TMP/a.state" --leak-per-conn
+a=$GT_PID a_port=$GT_PORT
+start_gt_server srv_b "$TMP/b.state"
+b=$GT_PID b_port=$GT_PORT
+PANE=fl
+tm new-session -d -s fl -x 160 -y 50 "sh -c 'exec $TLSMEM -p $a,$b 2>$TMP/fl.err'"
+if ! wait_screen 'lost [0-9]+' 60; then
+	fail flags.header "no header within 60 s"
+	dump "$TMP/fl.err"
+	e2e_finish
+fi
+grep -q "^tlsmem - pid $a (gt_server), pid $b (gt_server)" "$SCREEN" && pass flags.title ||
+	fail flags.title "$(head -1 "$SCREEN")"
+timeout 120 "$TLS_CLIENT" --port "$a_port" --conns $CHURN --threads 4 </dev/null \
+	>"$TMP/cl_a.out" 2>&1 &
+cl_a=$!
+timeout 120 "$TLS_CLIENT" --port "$b_port" --conns $CHURN --threads 4 </dev/null \
+	>"$TMP/cl_b.out" 2>&1
+wait "$cl_a"
+if wait_screen '^flags +LEAK ' 60; then
+	pass flags.raised
+else
+	fail flags.raised "$(grep -A2 '^flags' "$SCREEN")"
+fi
+key P
+wait_screen 'PID +PROGRAM +CONTAINER' 5
+# the flags column is walked once an interval: wait for the next one
+deadline=$((SECONDS + 15))
+while [ $SECONDS -le $deadline ]; do
+	snap
+	awk -v p="$a" '/ PROGRAM / { t = 1; next } t && $1 == p' "$SCREEN" | grep -q ' LEAK$' && break
+	sleep 0.2
+done
+row_a=$(awk -v p="$a" '/ PROGRAM / { t = 1; next } t && $1 == p' "$SCREEN")
+row_b=$(awk -v p="$b" '/ PROGRAM / { t = 1; next } t && $1 == p' "$SCREEN")
+info "rows: $row_a | $row_b"
+[[ "$row_a" =~ \ LEAK$ ]] && pass flags.leaking_row || fail flags.leaking_row "$row_a"
+[[ -n "$row_b" && ! "$row_b" =~ LEAK ]] && pass flags.healthy_row || fail flags.healthy_row "$row_b"
+key q
+[ "$N_FAIL" -gt 0 ] && dump "$TMP/tlsmem.err" "$TMP/fl.err"
 e2e_finish
