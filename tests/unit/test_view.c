@@ -1272,7 +1272,7 @@ out:
 	fx_fini(&f);
 }
 
-/* Forty processes: scrolled with the site table's keys, the cursor on a process wherever it sorts. */
+/* Forty processes: the site table's keys scroll, the cursor stays on a process as it re-sorts. */
 static void test_procs_scroll(void)
 {
 	struct pid_stats ps[48];

@@ -117,7 +117,7 @@ struct view {
 	int sort[VIEW__COUNT];
 	bool rev[VIEW__COUNT];
 	char filter[FILTER_MAX], pbuf[FILTER_MAX];
-	char pfilter[FILTER_MAX];	/* the process table's: its own, so a process opened keeps its sites */
+	char pfilter[FILTER_MAX];	/* the process table's own: an opened process shows all its sites */
 	char msg[MSG_MAX];
 	view_name_fn name_fn;
 	void *name_ctx;
