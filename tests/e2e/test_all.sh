@@ -48,7 +48,8 @@ start_gt_server a "$TMP/a.state"
 A=$GT_PID
 A_PORT=$GT_PORT
 
-if ! start_tlsmem tlsmem -a --exe "$NAME" -i 0.5 --json="$TMP/all.json"; then
+if ! start_tlsmem tlsmem -a --exe "$NAME" -i 0.5 --json="$TMP/all.json" \
+	--metrics-file "$TMP/all.prom" --procs-csv "$TMP/all.procs.csv"; then
 	fail attach "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/tlsmem.err"
 	e2e_finish
@@ -109,10 +110,23 @@ check_eq per_process_bytes "$(jq -r '[.targets[].heap_live_bytes // 0] | add' "$
 check_eq per_process_ssl "$(jq -r '[.targets[].ssl_live // 0] | add' "$J")" "$(jq -r .ssl.live "$J")"
 check_eq not_itself "$(jq -r --argjson p "$TL" '[.targets[] | select(.pid == $p)] | length' "$J")" 0
 check_eq only_named "$(jq -r --arg n "$NAME" '[.targets[] | select(.comm != $n)] | length' "$J")" 0
+# A and B run one program outside any container: one group of 2 in the metrics
+check_eq ab_metrics_group "$(grep -c "^tlsmem_processes{exe=\"$(readlink -f "$GT_SERVER")\",container=\"\"} 2\$" \
+	"$TMP/all.prom")" 1
+check_eq ab_no_pid_label "$(grep -v '^#' "$TMP/all.prom" | grep -v '^tlsmem_target_info{' | grep -c 'pid=')" 0
 if [ -n "$C" ]; then
 	check_eq c_container "$(jq -r --argjson p "$C" '.targets[] | select(.pid == $p) | .container' "$J")" "$ID"
 	check_eq c_exe "$(jq -r --argjson p "$C" '.targets[] | select(.pid == $p) | .exe' "$J")" \
 		"/mnt/$NAME"
+	# the metrics group it apart: its program in its container
+	check_eq c_metrics_group "$(grep -c "^tlsmem_processes{exe=\"/mnt/$NAME\",container=\"$ID\"} 1\$" \
+		"$TMP/all.prom")" 1
+	check_eq c_metrics_bytes "$(awk -v k="tlsmem_heap_live_bytes{exe=\"/mnt/$NAME\",container=\"$ID\"}" \
+		'$1 == k { print $2 }' "$TMP/all.prom")" \
+		"$(jq -r --argjson p "$C" '.targets[] | select(.pid == $p) | .heap_live_bytes' "$J")"
+	check_eq c_procs_csv "$(awk -F, -v p="$C" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["pid"] == p { v = $c["exe"] " " $c["container"] } END { print v }' "$TMP/all.procs.csv")" \
+		"/mnt/$NAME $ID"
 	# --container: that container's processes only (a prefix of its id will do)
 	run_tlsmem bycontainer -a --container "${ID:0:12}" -d 1 --json
 	check_eq container_exit "$RC" 0
