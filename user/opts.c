@@ -34,6 +34,7 @@ enum {
 	OPT_PROCS_CSV,
 	OPT_METRICS_PER_PID,
 	OPT_METRICS_MAX_SERIES,
+	OPT_METRICS_TOP_SITES,
 };
 
 #define MAX_DURATION_S	(365ULL * 86400)	/* a year: longer is a typo */
@@ -71,6 +72,8 @@ static const char usage_text[] =
 "      --metrics-per-pid   metrics per process (a pid label), not per (exe, container)\n"
 "      --metrics-max-series N  series per process group, target_info and site family at\n"
 "                          most, 1 to 100000 (default 500); tlsmem_series_dropped counts the rest\n"
+"      --metrics-top-sites N  series for the N sites with the most live bytes, 1 to 100000\n"
+"                          (default 20; the series limit still applies)\n"
 "      --report[=FILE]     text summary at the end (default when stdout is not a terminal)\n"
 "      --json[=FILE]       one JSON object at the end, on stdout or in FILE\n"
 "  FILE '-' is stdout (-o, --procs-csv, --sites-csv, --metrics-file: written once, at the\n"
@@ -126,6 +129,7 @@ static const struct option longopts[] = {
 	{ "procs-csv",      required_argument, NULL, OPT_PROCS_CSV },
 	{ "metrics-per-pid", no_argument,      NULL, OPT_METRICS_PER_PID },
 	{ "metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES },
+	{ "metrics-top-sites", required_argument, NULL, OPT_METRICS_TOP_SITES },
 	{ "empty-programs", no_argument,       NULL, OPT_EMPTY_PROGRAMS },
 	{ "no-debuginfod",  no_argument,       NULL, OPT_NO_DEBUGINFOD },
 	{ "verbose",        no_argument,       NULL, 'v' },
@@ -303,6 +307,10 @@ static enum opts_status apply(int c, const char *arg, struct opts *o)
 		if (opts_parse_u64(arg, 1, 100000, &o->metrics_max_series))
 			return bad("--metrics-max-series", arg, "expected a number from 1 to 100000");
 		return OPTS_RUN;
+	case OPT_METRICS_TOP_SITES:
+		if (opts_parse_u64(arg, 1, 100000, &o->metrics_top_sites))
+			return bad("--metrics-top-sites", arg, "expected a number from 1 to 100000");
+		return OPTS_RUN;
 	case OPT_METRICS_FILE:
 		if (!*arg)
 			return bad("--metrics-file", arg, "expected a file name");
@@ -425,10 +433,11 @@ static enum opts_status check_outputs(const struct opts *o)
 		fprintf(stderr, "Try 'tlsmem --help' for more information.\n");
 		return OPTS_EXIT_USAGE;
 	}
-	if ((o->metrics_per_pid || o->metrics_max_series) && !o->metrics_listen &&
-	    !o->metrics_file) {
+	if ((o->metrics_per_pid || o->metrics_max_series || o->metrics_top_sites) &&
+	    !o->metrics_listen && !o->metrics_file) {
 		p_err("%s shapes the metrics: give --metrics-listen or --metrics-file with it",
-		      o->metrics_per_pid ? "--metrics-per-pid" : "--metrics-max-series");
+		      o->metrics_per_pid ? "--metrics-per-pid" : o->metrics_max_series ?
+		      "--metrics-max-series" : "--metrics-top-sites");
 		return OPTS_EXIT_USAGE;
 	}
 	if (o->hold_loads && !o->npids) {

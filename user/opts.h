@@ -28,6 +28,7 @@ struct opts {
 	const char *metrics_file;	/* textfile collector output */
 	bool metrics_per_pid;		/* --metrics-per-pid: a pid label, one series per process */
 	__u64 metrics_max_series;	/* --metrics-max-series; 0: METRICS_MAX_SERIES */
+	__u64 metrics_top_sites;	/* --metrics-top-sites; 0: METRICS_TOP_SITES */
 	bool report;			/* text summary at the end */
 	bool json;			/* JSON summary at the end */
 	const char *report_path;	/* --report=FILE; NULL: stdout (stderr if stdout is taken) */

@@ -247,6 +247,7 @@ void session_fill_summary(struct session *s, struct summary *sum)
 	sum->tlsmem_cpu_s = session_cpu_s();
 	sum->metrics_per_pid = s->o->metrics_per_pid;
 	sum->metrics_max_series = (size_t)s->o->metrics_max_series;
+	sum->metrics_top_sites = (size_t)s->o->metrics_top_sites;
 	sum->growth = sampler__growth(s->sp);
 	sum->hist = sampler__history(s->sp);
 	sum->baseline_s = sampler__baseline_s(s->sp);
@@ -291,7 +292,7 @@ static void sample(struct session *s, bool final)
 		session_procs_row(s);
 	if (s->o->metrics_file && !opts_is_stdout(s->o->metrics_file)) {
 		session_fill_summary(s, &sum);
-		err = metrics_write_file(s->o->metrics_file, &sum, METRICS_TOP_SITES);
+		err = metrics_write_file(s->o->metrics_file, &sum, metrics_top_sites(&sum));
 		if (err && !s->metrics_failed) {
 			p_err("failed to write --metrics-file %s: %s; the other outputs go on (exit "
 			      "status 1)", s->o->metrics_file, strerror(-err));

@@ -259,7 +259,7 @@ static int outputs_at_end(struct session *s, const struct summary *sum)
 	if (opts_is_stdout(s->o->sites_csv))
 		rc |= end_output(stdout, report_sites_csv(stdout, sum), "--sites-csv", "-");
 	if (opts_is_stdout(s->o->metrics_file))
-		rc |= end_output(stdout, metrics_render(stdout, sum, METRICS_TOP_SITES),
+		rc |= end_output(stdout, metrics_render(stdout, sum, metrics_top_sites(sum)),
 				 "--metrics-file", "-");
 	if (s->o->json) {
 		FILE *jf = s->json_f ? s->json_f : stdout;

@@ -8,8 +8,9 @@
 #    pid label on them; Prometheus' HTTP API returns, group by group, the
 #    sums of tlsmem's JSON over the processes; created SSL objects equal the
 #    connections made; target_info names every process;
-#  - --metrics-per-pid --metrics-max-series 2: a pid label, one series per
-#    process, at most 2 per family; tlsmem_series_dropped counts the rest.
+#  - --metrics-per-pid --metrics-max-series 2 --metrics-top-sites 1: a pid
+#    label, one series per process, at most 2 per family, 1 site;
+#    tlsmem_series_dropped counts the rest.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_require
@@ -51,7 +52,7 @@ if ! start_tlsmem grouped -a --exe "$NAME" -i 0.5 --metrics-listen "127.0.0.1:$M
 fi
 T1=$LAST_PID
 if ! start_tlsmem perpid -a --exe "$NAME" -i 0.5 --metrics-listen "127.0.0.1:$M2" \
-	--metrics-per-pid --metrics-max-series 2 --json="$TMP/perpid.json"; then
+	--metrics-per-pid --metrics-max-series 2 --metrics-top-sites 1 --json="$TMP/perpid.json"; then
 	fail attach_per_pid "no 'tlsmem: attached' line within 60 s"
 	dump "$TMP/perpid.err"
 	e2e_finish
@@ -174,6 +175,8 @@ done < <(api 'tlsmem_ssl_live{job="perpid"}' | sed 's/ container=[^ ]*//')
 check_eq perpid_labels "$ok" 2
 check_eq perpid_dropped_groups "$(query 'tlsmem_series_dropped{job="perpid",series="groups"}')" 1
 check_eq perpid_dropped_info "$(query 'tlsmem_series_dropped{job="perpid",series="target_info"}')" 1
+check_eq perpid_top_site "$(query 'count(tlsmem_site_live_bytes{job="perpid"})')" 1
+check_eq perpid_sites_dropped "$(query 'count(tlsmem_series_dropped{job="perpid",series="sites"} > 0)')" 1
 check_eq perpid_target_info "$(query 'count(tlsmem_target_info{job="perpid"})')" 2
 check_eq perpid_families_bounded "$(query 'max(count by (__name__) ({job="perpid",__name__=~"tlsmem_.+",__name__!~"tlsmem_flags_active|tlsmem_series_dropped"}))')" 2
 stop_tlsmem "$T2"

@@ -912,6 +912,16 @@ static void test_series_limit(void)
 		}
 		expo_free(&e);
 		f.s.metrics_max_series = 0;
+		f.s.metrics_top_sites = 1;
+		ASSERT_EQ(metrics_top_sites(&f.s), 1, "--metrics-top-sites 1");
+		if (render(&f.s, metrics_top_sites(&f.s), &e, NULL)) {
+			ASSERT_EQ(count(&e, "tlsmem_site_live_bytes"), 1, "top 1");
+			ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "sites")->v, 2,
+				  "2 sites beyond the top 1");
+		}
+		expo_free(&e);
+		f.s.metrics_top_sites = 0;
+		ASSERT_EQ(metrics_top_sites(&f.s), METRICS_TOP_SITES, "default");
 		if (render(&f.s, 20, &e, NULL))
 			ASSERT_EQ(find(&e, "tlsmem_series_dropped", "series", "sites")->v, 0,
 				  "default limit: none dropped");

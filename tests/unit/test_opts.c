@@ -91,6 +91,13 @@ static void test_metrics_options(void)
 					      "100001", NULL }), OPTS_EXIT_USAGE, "limit too big");
 	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-max-series",
 					      "5x", NULL }), OPTS_EXIT_USAGE, "limit 5x");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-top-sites",
+					      "50", NULL }), OPTS_RUN, "--metrics-top-sites 50");
+	ASSERT_EQ(o.metrics_top_sites, 50, "top sites");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-top-sites", "5", NULL }),
+		  OPTS_EXIT_USAGE, "--metrics-top-sites without metrics");
+	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--metrics-file", "m", "--metrics-top-sites",
+					      "0", NULL }), OPTS_EXIT_USAGE, "top sites 0");
 	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--procs-csv", "", NULL }), OPTS_EXIT_USAGE,
 		  "--procs-csv ''");
 	ASSERT_EQ(parse(&o, (const char *[]){ "-a", "--procs-csv", "-", NULL }), OPTS_RUN,

@@ -440,6 +440,11 @@ static void put_dropped(FILE *f, const size_t dropped[3])
 	}
 }
 
+size_t metrics_top_sites(const struct summary *s)
+{
+	return s->metrics_top_sites ? s->metrics_top_sites : METRICS_TOP_SITES;
+}
+
 int metrics_render(FILE *f, const struct summary *s, size_t top_sites)
 {
 	size_t max = s->metrics_max_series ? s->metrics_max_series : METRICS_MAX_SERIES;

@@ -26,7 +26,7 @@
 
 struct summary;
 
-#define METRICS_TOP_SITES	20	/* a reasonable default for top_sites */
+#define METRICS_TOP_SITES	20	/* top_sites when summary.metrics_top_sites is 0 */
 #define METRICS_MAX_SERIES	500	/* series per family when summary.metrics_max_series is 0 */
 
 /*
@@ -36,6 +36,9 @@ struct summary;
  * f reports an error.
  */
 int metrics_render(FILE *f, const struct summary *s, size_t top_sites);
+
+/* The top_sites s asks for (--metrics-top-sites), or METRICS_TOP_SITES. */
+size_t metrics_top_sites(const struct summary *s);
 
 /*
  * Replaces path atomically with the metrics of s: writes path.tmp (a symbolic

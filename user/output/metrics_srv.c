@@ -265,7 +265,7 @@ static void render_body(struct body *b, const struct summary *s)
 	f = open_memstream(&b->text, &b->len);
 	if (!f)
 		return;
-	err = metrics_render(f, s, METRICS_TOP_SITES);
+	err = metrics_render(f, s, metrics_top_sites(s));
 	if (fclose(f) || err) {
 		free(b->text);
 		b->text = NULL;

@@ -50,6 +50,7 @@ struct summary {
 	size_t max_sites;		/* rows in the text report; JSON has all */
 	bool metrics_per_pid;		/* metrics: one series per process, not per group */
 	size_t metrics_max_series;	/* metrics: series per family at most; 0 the default */
+	size_t metrics_top_sites;	/* metrics: sites with series; 0 the default */
 };
 
 /* Live bytes held per SSL object created since attach (adopted ones left out). */
