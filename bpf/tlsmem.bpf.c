@@ -276,6 +276,33 @@ static __always_inline void drop_stale(struct tstate *t, __u64 sp)
  * wrapper (slot cookie - 1 of this probe), the wrapper's own caller is still
  * on its frame, depth bytes above the stack pointer after the return.
  */
+/*
+ * Another tracer's return probe on the wrapper (bcc's memleak, a bpftrace
+ * uretprobe on CRYPTO_zalloc) has put the kernel's uretprobe trampoline, a
+ * page-aligned address, in place of the wrapper's return address. The
+ * kernel keeps the original, with the stack slot it took it from, in the
+ * thread's pending return instances.
+ */
+#define RET_INSTANCES_MAX	8
+
+static __always_inline __u64 unhijacked(__u64 ret, __u64 slot)
+{
+	struct task_struct *task;
+	struct return_instance *ri;
+	int i;
+
+	if (ret & 0xfff)
+		return ret;
+	task = bpf_get_current_task_btf();
+	ri = BPF_CORE_READ(task, utask, return_instances);
+	for (i = 0; i < RET_INSTANCES_MAX && ri; i++) {
+		if (BPF_CORE_READ(ri, stack) == slot)
+			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+	return ret;
+}
+
 static __always_inline __u64 caller_of(struct pt_regs *ctx, struct tstate *t)
 {
 	__u64 caller = PT_REGS_IP(ctx), outer = 0;
@@ -294,7 +321,7 @@ static __always_inline __u64 caller_of(struct pt_regs *ctx, struct tstate *t)
 	if (bpf_probe_read_user(&outer, sizeof(outer), (void *)(PT_REGS_SP(ctx) + w->depth)))
 		return caller;
 	t->fn = TLSMEM_FN_ZALLOC;
-	return outer;
+	return unhijacked(outer, PT_REGS_SP(ctx) + w->depth);
 }
 
 static __always_inline int alloc_enter(struct pt_regs *ctx, enum tlsmem_func fn, __u64 old_ptr,
