@@ -76,11 +76,59 @@ printf 'placed vs entry probes: %.1fx faster\n' \
 TMPB=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$TMPB"' EXIT
+
+# wait_for FILE REGEX PID WHAT: until FILE matches REGEX; the bench ends with
+# a message when PID exits first, or after 60 s
+wait_for()
+{
+	local deadline=$((SECONDS + 60))
+
+	until grep -Eq -- "$2" "$1" 2>/dev/null; do
+		if ! kill -0 "$3" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+			echo "bench: $4 did not start: $(tail -n 3 "$1" 2>/dev/null)" >&2
+			kill -TERM $$	# from a $(...) subshell too: the whole bench ends
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# listen_wait PORT PID WHAT: until something listens on PORT (as wait_for)
+listen_wait()
+{
+	local deadline=$((SECONDS + 60))
+
+	until ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; do
+		if ! kill -0 "$2" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+			echo "bench: $3 did not listen on port $1" >&2
+			kill -TERM $$
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# two free consecutive ports
+free_ports()
+{
+	local p
+
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q . &&
+		   ! ss -Htan "sport = :$((p + 1))" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "bench: no free port" >&2
+	exit 1
+}
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
 	-keyout "$TMPB/key.pem" -out "$TMPB/cert.pem" 2>/dev/null
 LOAD=.output/bench/tlsload
 SECS=${SECS:-3}
-base=$((20000 + RANDOM % 20000))
+base=$(free_ports)
 # s_server -www for handshakes, -WWW serving a 512 MiB file (sparse) for bulk
 openssl s_server -accept "127.0.0.1:$base" -cert "$TMPB/cert.pem" -key "$TMPB/key.pem" \
 	-www -quiet >/dev/null 2>&1 &
@@ -92,11 +140,13 @@ truncate -s 512M "$TMPB/www/big.bin"
 	-cert ../cert.pem -key ../key.pem -WWW -quiet >/dev/null 2>&1) &
 pids+=($!)
 srv_www=$!
+listen_wait "$base" "$srv_hs" "openssl s_server -www"
+listen_wait $((base + 1)) "$srv_www" "openssl s_server -WWW"
 .output/targets/gt_server --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/key.pem" \
 	--state "$TMPB/gt.state" > "$TMPB/gt.out" 2>&1 &
 pids+=($!)
 srv_gt=$!
-until grep -q listening "$TMPB/gt.out" 2>/dev/null; do sleep 0.05; done
+wait_for "$TMPB/gt.out" listening "$srv_gt" gt_server
 gt_port=$(awk '/^listening/ { print $2; exit }' "$TMPB/gt.out")
 sleep 0.5
 # the first pass over the file fills the page cache: not a measurement
@@ -126,7 +176,7 @@ observed()
 	# shellcheck disable=SC2086
 	"${3:-$TLSMEM}" -p "${work[$1]%%|*}" $2 --json > "$TMPB/out.json" 2> "$TMPB/err" &
 	t=$!
-	until grep -q attached "$TMPB/err" 2>/dev/null; do sleep 0.05; done
+	wait_for "$TMPB/err" attached "$t" "tlsmem ${MODE:-}"
 	load "$1"
 	echo "${MODE:-tlsmem} $(awk '/^VmHWM/ { print $2 }' "/proc/$t/status")" >> "$TMPB/hwm"
 	kill -INT "$t"
@@ -150,7 +200,7 @@ uprobe:$lib:CRYPTO_free /pid == $pid/ { delete(@out[arg0]); }
 uprobe:$ssl:SSL_new /pid == $pid/ { @ssl = count(); }
 END { clear(@out); clear(@sz); }" > "$TMPB/bt.out" 2>&1 &
 	t=$!
-	until grep -q Attaching "$TMPB/bt.out" 2>/dev/null; do sleep 0.05; done
+	wait_for "$TMPB/bt.out" Attaching "$t" bpftrace
 	sleep 0.5
 	load "$1"
 	kill -INT "$t"
@@ -223,10 +273,10 @@ printf '\n%-28s %10s %10s %10s\n' "followed, idle, -i 1" "processes" "CPU" "RSS"
 for n in 1 40; do
 	python3 tests/targets/idle_tree.py "$n" > "$TMPB/tree.out" 2>&1 &
 	tree=$!
-	until grep -q '^ready' "$TMPB/tree.out" 2>/dev/null; do sleep 0.05; done
+	wait_for "$TMPB/tree.out" '^ready' "$tree" idle_tree.py
 	"$TLSMEM" --children -p "$tree" -i 1 --json > "$TMPB/follow.json" 2> "$TMPB/follow.err" &
 	t=$!
-	until grep -q attached "$TMPB/follow.err" 2>/dev/null; do sleep 0.05; done
+	wait_for "$TMPB/follow.err" attached "$t" "tlsmem --children"
 	sleep 2		# past the start: the first samples taken
 	c0=$(cpu_ticks "$t")
 	w0=$(date +%s%N)
@@ -251,7 +301,7 @@ done
 python3 tests/targets/idle_tree.py 1 > "$TMPB/tree.out" 2>&1 &
 tree=$!
 pids+=($tree)
-until grep -q '^ready' "$TMPB/tree.out" 2>/dev/null; do sleep 0.05; done
+wait_for "$TMPB/tree.out" '^ready' "$tree" idle_tree.py
 declare -A other
 for _ in $(seq "${HS_ROUNDS:-3}"); do
 	for mode in bare -p --children; do
@@ -262,7 +312,7 @@ for _ in $(seq "${HS_ROUNDS:-3}"); do
 			# shellcheck disable=SC2086
 			"$TLSMEM" $follow -p "$tree" --json > /dev/null 2> "$TMPB/other.err" &
 			t=$!
-			until grep -q attached "$TMPB/other.err" 2>/dev/null; do sleep 0.05; done
+			wait_for "$TMPB/other.err" attached "$t" "tlsmem $mode"
 		fi
 		other[$mode]+="$(load gt_server_handshakes) "
 		if [ -n "$t" ]; then
@@ -290,7 +340,7 @@ node tests/targets/node_server.js --port 0 --cert "$TMPB/cert.pem" --key "$TMPB/
 	> "$TMPB/node.out" 2>&1 &
 nodepid=$!
 pids+=($!)
-until grep -q listening "$TMPB/node.out" 2>/dev/null; do sleep 0.05; done
+wait_for "$TMPB/node.out" listening "$nodepid" node
 for _ in 1 2 3; do
 	"$TLSMEM" -p "$nodepid" -d 0.1 --json 2>&1 >/dev/null |
 		sed -n 's/.* in \([0-9.]*\) ms$/\1/p'
