@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -126,12 +127,40 @@ static const char symcache_test_string[] = "../crypto/test_string.c";
  * resolve (and strings in its files read) after it is gone and reaped, and
  * it has the parent's layout id until it is reloaded.
  */
+/*
+ * An address no file maps (the uprobe trampoline, JIT code) misses, re-reads
+ * the maps, and leaves the layout as it was: sites named from it stay valid.
+ */
+static void test_miss_keeps_layout(void)
+{
+	struct symcache *c = symcache__new();
+	void *anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sym_info si;
+	__u32 img, gen;
+
+	if (!ASSERT_TRUE(c != NULL, "new") || !ASSERT_TRUE(anon != MAP_FAILED, "mmap"))
+		goto out;
+	img = symcache__image(c, getpid());
+	gen = symcache__layout_gen(c);
+	ASSERT_TRUE(img != 0, "image");
+	ASSERT_TRUE(symcache__resolve(c, getpid(), (__u64)(uintptr_t)anon, &si) != 0, "a miss");
+	ASSERT_TRUE(symcache__resolve(c, getpid(), (__u64)(uintptr_t)anon + 8, &si) != 0,
+		    "a miss again");
+	ASSERT_EQ(symcache__image(c, getpid()), img, "same image");
+	ASSERT_EQ(symcache__layout_gen(c), gen, "same layout generation");
+out:
+	if (anon != MAP_FAILED)
+		munmap(anon, 4096);
+	symcache__free(c);
+}
+
 static void test_inherit_gone_child(void)
 {
 	struct symcache *c = symcache__new();
+	void *extra = MAP_FAILED;
 	struct sym_info si;
 	char buf[64];
-	int gate[2];
+	int gate[2], fd;
 	pid_t pid;
 	char x;
 
@@ -160,15 +189,27 @@ static void test_inherit_gone_child(void)
 	ASSERT_EQ(symcache__read_str(c, pid, addr_of((void *)symcache_test_string), buf, 4), 0,
 		  "truncated");
 	ASSERT_STREQ(buf, "../", "truncated string");
-	/* the parent's own reload gives it a layout of its own */
+	/* a reload that finds the same files keeps the layout the child shares */
 	ASSERT_EQ(symcache__reload(c, getpid()), 0, "reload");
-	ASSERT_TRUE(symcache__image(c, pid) != symcache__image(c, getpid()), "layouts differ");
+	ASSERT_EQ(symcache__image(c, pid), symcache__image(c, getpid()), "nothing changed");
+	/* a file mapped since gives the parent a layout of its own */
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	extra = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	if (fd >= 0)
+		close(fd);
+	if (ASSERT_TRUE(extra != MAP_FAILED, "map a file")) {
+		ASSERT_EQ(symcache__reload(c, getpid()), 0, "reload");
+		ASSERT_TRUE(symcache__image(c, pid) != symcache__image(c, getpid()),
+			    "layouts differ");
+	}
 	symcache__forget_pid(c, getpid());
 	if (ASSERT_EQ(symcache__resolve(c, pid, addr_of(symcache_test_target), &si), 0,
 		      "child keeps the layout"))
 		ASSERT_STREQ(si.func, "symcache_test_target", "func after the parent's forget");
 	ASSERT_EQ(symcache__reload(c, pid), -ESRCH, "a gone child cannot be reloaded");
 out:
+	if (extra != MAP_FAILED)
+		munmap(extra, 4096);
 	symcache__free(c);
 }
 
@@ -243,6 +284,7 @@ static const struct test_case tests[] = {
 	TEST(test_libelf),
 	TEST(test_unmapped),
 	TEST(test_gone_pid),
+	TEST(test_miss_keeps_layout),
 	TEST(test_inherit_gone_child),
 	TEST(test_deleted_library),
 };

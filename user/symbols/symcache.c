@@ -7,6 +7,7 @@
  * past the caps, functions resolve as unknown and names fail with -ENOMEM.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,7 +341,35 @@ static struct sc_proc *new_proc(struct symcache *c, int pid)
 	return p;
 }
 
-/* (Re)reads pid's maps into an image of its own, creating the entry if needed. */
+/* Whether a and b map the same files at the same places (anonymous maps aside). */
+static bool same_files(const struct map_list *a, const struct map_list *b)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < a->n && !a->v[i].inode)
+			i++;
+		while (j < b->n && !b->v[j].inode)
+			j++;
+		if (i == a->n || j == b->n)
+			return i == a->n && j == b->n;
+		if (a->v[i].start != b->v[j].start || a->v[i].end != b->v[j].end ||
+		    a->v[i].pgoff != b->v[j].pgoff || a->v[i].inode != b->v[j].inode ||
+		    a->v[i].dev_major != b->v[j].dev_major || a->v[i].dev_minor != b->v[j].dev_minor ||
+		    a->v[i].deleted != b->v[j].deleted)
+			return false;
+		i++;
+		j++;
+	}
+}
+
+/*
+ * (Re)reads pid's maps into an image of its own, creating the entry if
+ * needed. When the files mapped are the same as before (a miss on an address
+ * that no file maps: the uprobe trampoline, JIT code), the image stays: a new
+ * one would invalidate every site named from it, and the next event at such
+ * an address would read the maps again.
+ */
 static int load_proc(struct symcache *c, int pid, struct sc_proc **out)
 {
 	struct sc_proc *p = find_proc(c, pid);
@@ -351,6 +380,11 @@ static int load_proc(struct symcache *c, int pid, struct sc_proc **out)
 	err = procmaps_read(pid, &l);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;	/* -ENOENT means "not mapped" */
+	if (p && p->img && p->img->pid == pid && same_files(&p->img->maps, &l)) {
+		map_list__free(&l);
+		*out = p;
+		return 0;
+	}
 	img = calloc(1, sizeof(*img));
 	if (!p)
 		p = img ? new_proc(c, pid) : NULL;
