@@ -403,6 +403,8 @@ static void settle(struct session *s)
 		if (!wait_events(s, (int)((at - now + 999999) / 1000000), &quit))
 			break;
 	}
+	/* the last records: the ring read here, up to now */
+	reader__stop(s->rd);
 	reader__drain(s->rd);
 }
 

@@ -23,6 +23,13 @@ _Static_assert(sizeof(struct tlsmem_alloc) == 80, "tlsmem_alloc layout changed")
 
 #define MAPS_PENDING	64
 #define CHUNK_BYTES	(256u << 10)
+/*
+ * A pass over the ring copies this many records at most, then lets go of it:
+ * ring_buffer__consume alone goes on as long as records come, which under a
+ * steady churn is for ever.
+ */
+#define PASS_MAX	16384
+#define FINAL_PASSES	64		/* at the end, with no thread: 1 M records at most */
 #define POLL_MAX_MS	10		/* look every POLL_MAX_MS while records come */
 #define POLL_IDLE_MAX_MS 160		/* and up to this after a quiet while */
 
@@ -178,11 +185,14 @@ static int on_record(void *ctx, void *data, size_t size)
 	memcpy(r->fill->data + r->fill->len, &sz, sizeof(sz));
 	memcpy(r->fill->data + r->fill->len + sizeof(sz), data, size);
 	r->fill->len += need;
-	r->copied++;
-	return 0;		/* a negative return would stop consumption */
+	/* a negative return ends the pass; this record counts as consumed */
+	return ++r->copied >= PASS_MAX ? -EAGAIN : 0;
 }
 
-/* Copies what the ring holds into the queue: records copied or -errno. */
+/*
+ * Copies what the ring holds into the queue, PASS_MAX records at most:
+ * records copied (PASS_MAX when there may be more) or -errno.
+ */
 static int copy_pass(struct reader *r)
 {
 	int n;
@@ -191,8 +201,8 @@ static int copy_pass(struct reader *r)
 	r->copied = 0;
 	n = ring_buffer__consume(r->rb);
 	publish(r);
-	if (n >= 0)
-		n = r->copied > INT32_MAX ? INT32_MAX : (int)r->copied;
+	if (n >= 0 || n == -EAGAIN)
+		n = (int)r->copied;
 	pthread_mutex_unlock(&r->ring_mu);
 	return n;
 }
@@ -220,10 +230,12 @@ static void *copier(void *arg)
 		n = copy_pass(r);
 		if (n < 0 && n != -EINTR)
 			break;
-		if (n > 0)
+		if (n >= PASS_MAX)
+			every = 0;	/* more waits: look again at once */
+		else if (n > 0)
 			every = POLL_MAX_MS;
 		else if (every < POLL_IDLE_MAX_MS)
-			every *= 2;
+			every = every ? every * 2 : POLL_MAX_MS;
 	}
 	return NULL;
 }
@@ -282,18 +294,24 @@ static void free_chunks(struct chunk *c)
 	}
 }
 
-void reader__free(struct reader *r)
+void reader__stop(struct reader *r)
 {
 	__u64 one = 1;
 
+	if (!r || !r->started)
+		return;
+	if (write(r->stop_fd, &one, sizeof(one)) < 0) {
+		/* cannot fail on a fresh counter */
+	}
+	pthread_join(r->thread, NULL);
+	r->started = false;
+}
+
+void reader__free(struct reader *r)
+{
 	if (!r)
 		return;
-	if (r->started) {
-		if (write(r->stop_fd, &one, sizeof(one)) < 0) {
-			/* cannot fail on a fresh counter */
-		}
-		pthread_join(r->thread, NULL);
-	}
+	reader__stop(r);
 	ring_buffer__free(r->rb);
 	free_chunks(r->head);
 	chunk_unmap(r->fill);
@@ -349,13 +367,24 @@ static int feed_queued(struct reader *r)
 	return n;
 }
 
+/*
+ * With the thread at work, what it copied (a pass of ours would wait for its
+ * lock, and it is copying anyway). Once it stopped, the ring up to now, in
+ * passes: FINAL_PASSES at most, for a target that never pauses.
+ */
 int reader__drain(struct reader *r)
 {
-	int err = copy_pass(r);
+	int n = 0, i, err;
 
-	if (err < 0 && err != -EINTR)
-		return err;
-	return feed_queued(r);
+	for (i = 0; !r->started && i < FINAL_PASSES; i++) {
+		err = copy_pass(r);
+		if (err < 0 && err != -EINTR)
+			return err;
+		n += feed_queued(r);
+		if (err < PASS_MAX)
+			return n;
+	}
+	return n + feed_queued(r);
 }
 
 __u64 reader__received(const struct reader *r)

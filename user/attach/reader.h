@@ -31,10 +31,14 @@ void reader__set_proc_fn(struct reader *r, reader_proc_fn fn, void *ctx);
 /* A descriptor that polls readable when copied records wait. */
 int reader__fd(const struct reader *r);
 /*
- * Copies what the ring holds now and feeds every record waiting to the
- * model, in order, without waiting: count or -errno. Main thread only.
+ * Feeds every record waiting to the model, in order, without waiting: count
+ * or -errno. Main thread only. While the thread runs, that is what it copied
+ * (it empties the ring within milliseconds); after reader__stop, what the
+ * ring holds now.
  */
 int reader__drain(struct reader *r);
+/* Ends the thread: from then on reader__drain reads the ring itself (the final figures). */
+void reader__stop(struct reader *r);
 /* Records received so far. */
 __u64 reader__received(const struct reader *r);
 /* Records lost here: the model could not hold them, or the queue was full. */
