@@ -446,8 +446,9 @@ static int loop(struct session *s)
 		}
 		sample(s, false);
 	}
-	finish_debuginfod(s);
+	/* the last records first: the sites they name get their debuginfod answer too */
 	settle(s);
+	finish_debuginfod(s);
 	tick(s);
 	sample(s, true);
 	if (gone)
