@@ -699,7 +699,7 @@ wait_csv_live()
 
 shape_nginx()
 {
-	local conf=$TMP/nginx/nginx.conf port master workers tl hc n=40 csv json live new
+	local conf=$TMP/nginx/nginx.conf port master workers tl hc n=40 csv json live new w deadline
 
 	if ! command -v nginx >/dev/null; then
 		skip nginx "nginx not installed (apt-get install nginx-light)"
@@ -786,6 +786,15 @@ shape_nginx()
 	fi
 	kill -TERM "$hc" 2>/dev/null
 	wait_exit "$hc" 10
+	# the old workers exit once their connections are closed; until then they
+	# may still accept one, and close it as idle when they shut down
+	for w in ${workers//,/ }; do
+		deadline=$((SECONDS + 30))
+		while is_alive "$w" && [ $SECONDS -le $deadline ]; do
+			sleep 0.1
+		done
+		is_alive "$w" && fail nginx.old_worker_gone "old worker $w still runs 30 s after its clients left"
+	done
 	spawn nginx.client3 "$SHAPES/hold_client" --port "$port" --conns $((n / 2))
 	hc=$LAST_PID
 	wait_for_line "$TMP/nginx.client3.out" '^holding ' 60 "$hc" ||
