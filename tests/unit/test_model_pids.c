@@ -84,6 +84,38 @@ static struct model *stream(void)
 }
 
 /* Each process's figures at a shared site are its own; together they make the site's. */
+/*
+ * A block between its REALLOC_ENTER and its REALLOC is out of the model's
+ * table but still live: the figures per process add up to the totals then
+ * too (the metrics' groups are built from them).
+ */
+static void test_pid_stats_realloc_in_flight(void)
+{
+	struct model *m = model__new(site_cb, NULL);
+	struct model_totals tot;
+	struct pid_stats ps[4];
+	size_t n, i;
+	__u64 bytes = 0, blocks = 0;
+
+	if (!ASSERT_TRUE(m != NULL, "model"))
+		return;
+	alloc(m, P1, 0, 0x1000, 100, 0);
+	alloc(m, P1, 0, 0x2000, 50, 0);
+	alloc(m, P2, 0, 0x1000, 7, 0);
+	shortrec(m, TLSMEM_EV_REALLOC_ENTER, P1, 0x2000, 0, 0);
+	model__totals(m, &tot);
+	n = model__pid_stats(m, ps, 4);
+	for (i = 0; i < n; i++) {
+		bytes += ps[i].live_bytes;
+		blocks += ps[i].live_blocks;
+		if (ps[i].pid == P1)
+			ASSERT_EQ(ps[i].live_bytes, 150, "P1 keeps the block in its realloc");
+	}
+	ASSERT_EQ(bytes, tot.live_bytes, "bytes add up to the totals");
+	ASSERT_EQ(blocks, tot.live_blocks, "blocks add up to the totals");
+	model__free(m);
+}
+
 static void test_pid_sites_split_shared_sites(void)
 {
 	struct model *m = stream();
@@ -189,6 +221,7 @@ static void test_pid_site_stats(void)
 }
 
 static const struct test_case tests[] = {
+	TEST(test_pid_stats_realloc_in_flight),
 	TEST(test_pid_sites_split_shared_sites),
 	TEST(test_pid_sites_edges),
 	TEST(test_pid_site_stats),

@@ -51,6 +51,22 @@ size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap
 			p->live_blocks++;
 		}
 	}
+	/* a block inside a realloc is out of the table, and still live */
+	for (i = 0; i < m->thr_ix.cap; i++) {
+		const struct hent *e = &m->thr_ix.v[i];
+		const struct thread *t;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		t = slab__at(&m->thrs, e->val);
+		if (t->has_stash != 1)
+			continue;
+		p = pid_slot(&ix, out, &n, cap, t->stash.pid);
+		if (p) {
+			p->live_bytes += t->stash.size;
+			p->live_blocks++;
+		}
+	}
 	for (i = 0; i < m->ssl_ix.cap; i++) {
 		const struct hent *e = &m->ssl_ix.v[i];
 		const struct sslrec *r;
