@@ -313,16 +313,22 @@ refusals()
 {
 	local z zparent
 
-	# a zombie: sh forks a child that exits, then execs sleep, which never reaps
-	# it (for an hour: a loaded machine may take a minute to get to the check)
-	spawn zparent sh -c 'sh -c "exit 0" & echo $!; exec sleep 3600'
+	# a zombie: python forks a child that exits at once and never reaps it;
+	# the pid is printed once the child is a zombie (a shell may reap a
+	# background job on its own, so it cannot be the parent)
+	spawn zparent python3 -c '
+import os, time
+z = os.fork()
+if z == 0:
+    os._exit(0)
+while open("/proc/%d/stat" % z).read().rsplit(")", 1)[1].split()[0] != "Z":
+    time.sleep(0.01)
+print(z, flush=True)
+time.sleep(3600)
+'
 	zparent=$LAST_PID
-	wait_for_line "$TMP/zparent.out" '^[0-9]+$' 5 "$zparent"
+	wait_for_line "$TMP/zparent.out" '^[0-9]+$' 60 "$zparent"
 	z=$(head -n 1 "$TMP/zparent.out")
-	for _ in $(seq 1 50); do
-		[ "$(sed 's/.*) //' "/proc/$z/stat" 2>/dev/null | cut -c1)" = Z ] && break
-		sleep 0.1
-	done
 	run_tlsmem zombie -p "$z"
 	if [ "$RC" -eq 2 ] && [ ! -s "$OUT" ] && grep -qi zombie "$ERR"; then
 		pass zombie
