@@ -764,6 +764,13 @@ static void test_views_keys_and_pause(void)
 	render(&f, 40, 160);
 	ASSERT_TRUE(find_row(&f, "reverse the sort order") > 0, "help");
 	ASSERT_TRUE(find_row(&f, "filter sites or processes by text") > 0, "help lists /");
+	/* at 80x24 every key and every note fits, notes wrapped at words */
+	render(&f, 24, 80);
+	ASSERT_TRUE(find_row(&f, "repaint the screen") > 0, "last key at 80x24");
+	ASSERT_TRUE(find_row(&f, "OLDEST the age of its") > 0, "site note at 80x24");
+	ASSERT_TRUE(find_row(&f, "holds blocks.") > 0, "the last note whole at 80x24");
+	ASSERT_EQ(find_row(&f, "q quit"), 23, "footer kept at 80x24");
+	render(&f, 40, 160);
 	view__key(f.v, 'z');
 	render(&f, 40, 160);
 	ASSERT_EQ(find_row(&f, "reverse the sort order"), -1, "closed");
@@ -1336,6 +1343,38 @@ static void test_procs_scroll(void)
 	fx_fini(&f);
 }
 
+static void test_footer_message(void)
+{
+	const char *msg = "attached to 2 processes (PIDs 1234, 1235 nginx): libcrypto.so.3, "
+			  "libssl.so.3; 34 probes in 187 ms";
+	struct fx f;
+	char *t, *m;
+	size_t n;
+
+	if (!fx_init(&f))
+		return;
+	view__set_message(f.v, msg);
+	render(&f, 30, 200);
+	ASSERT_TRUE(strstr(row(&f, 29), msg) != NULL, "whole message at 200 columns");
+	/* at 80 columns the key hints leave no room: no fragment of a word */
+	render(&f, 24, 80);
+	ASSERT_TRUE(strstr(row(&f, 23), "att") == NULL, row(&f, 23));
+	/* at 120 columns: cut after a whole word, with "..." */
+	render(&f, 24, 120);
+	t = row(&f, 23);
+	m = strstr(t, "attached to");
+	ASSERT_TRUE(m != NULL, t);
+	if (!m)
+		goto out;
+	n = strlen(m);
+	while (n && m[n - 1] == ' ')
+		n--;
+	ASSERT_TRUE(n > 3 && !strncmp(m + n - 3, "...", 3), t);
+	ASSERT_TRUE(n > 3 && !strncmp(m, msg, n - 3) && msg[n - 3] == ' ', t);
+out:
+	fx_fini(&f);
+}
+
 static const struct test_case tests[] = {
 	TEST(test_module_names_from),
 	TEST(test_header_figures),
@@ -1352,6 +1391,7 @@ static const struct test_case tests[] = {
 	TEST(test_selection_by_identity),
 	TEST(test_small_terminal_keeps_header),
 	TEST(test_views_keys_and_pause),
+	TEST(test_footer_message),
 	TEST(test_timeline),
 	TEST(test_sparkline_and_gone),
 	TEST(test_rates_and_utf8),

@@ -802,13 +802,37 @@ static void proc_table(struct view *v, int r, int rows)
 
 /* ---- help and footer ---- */
 
+/* Puts text from column c0, wrapped at spaces to the width; returns the rows used. */
+static int put_wrapped(struct view *v, int r, int c0, int style, const char *s, int rows)
+{
+	int width = v->cols - c0, n = 0;
+
+	if (width < 8)
+		width = 8;
+	while (*s && n < rows) {
+		int len = (int)strlen(s), cut = len;
+
+		if (len > width) {
+			for (cut = width; cut > 0 && s[cut] != ' '; cut--)
+				;
+			if (!cut)
+				cut = width;
+		}
+		putf(v, r + n++, c0, style, "%.*s", cut, s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	return n;
+}
+
+/* The whole screen above the footer: the keys first, then what the columns mean. */
 static void help(struct view *v, int r, int rows)
 {
 	static const char *const notes[] = {
-		"",
-		"Sites: LIVE BYTES and BLOCKS still held, CHG/MIN their trend (SINCE BL after b),",
+		"Sites: LIVE BYTES and BLOCKS still held, CHG/MIN their trend (SINCE BL after b), "
 		"PER SSL the site's bytes over the live SSL objects, OLDEST the age of its oldest block.",
-		"Processes (P): each one's live SSL objects and OpenSSL bytes at the latest interval,",
+		"Processes (P): each one's live SSL objects and OpenSSL bytes at the latest interval, "
 		"and the flags at whose sites it holds blocks.",
 	};
 	size_t i;
@@ -819,10 +843,12 @@ static void help(struct view *v, int r, int rows)
 		if (!view_keymap[i].keys)
 			continue;
 		put(v, r + n, 2, VS_LABEL, view_keymap[i].keys);
-		put(v, r + n++, 16, VS_NORMAL, view_keymap[i].help);
+		n += put_wrapped(v, r + n, 16, VS_NORMAL, view_keymap[i].help, rows - n);
 	}
-	for (i = 0; i < sizeof(notes) / sizeof(notes[0]) && n < rows; i++)
-		put(v, r + n++, 0, VS_DIM, notes[i]);
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]) && n + 1 < rows; i++) {
+		n++;	/* a blank line before each note */
+		n += put_wrapped(v, r + n, 0, VS_DIM, notes[i], rows - n);
+	}
 }
 
 /* A key hint of the footer; higher prio: dropped earlier when the width is short. */
@@ -863,6 +889,22 @@ static int hints_put(struct view *v, int r, struct hint *h, int n, int w)
 	return c;
 }
 
+/* The last message, whole, or cut at a word with "..." when at least two words fit. */
+static void put_message(struct view *v, int r, int c, const char *msg)
+{
+	int room = v->cols - c, cut;
+
+	if ((int)strlen(msg) <= room) {
+		put(v, r, c, VS_DIM, msg);
+		return;
+	}
+	for (cut = room - 3; cut > 0 && msg[cut] != ' '; cut--)
+		;
+	if (cut <= 0 || !memchr(msg, ' ', (size_t)cut))
+		return;
+	putf(v, r, c, VS_DIM, "%.*s...", cut, msg);
+}
+
 static void footer(struct view *v, int r)
 {
 	static const char *const names[VIEW__COUNT] = { "sites", "SSL objects", "time line",
@@ -895,7 +937,7 @@ static void footer(struct view *v, int r)
 	c = hints_put(v, r, h, n, (int)strlen(name) + 1);
 	c = put(v, r, c + 1, VS_DIM, name);
 	if (v->msg[0])
-		put(v, r, c + 2, VS_DIM, v->msg);
+		put_message(v, r, c + 2, v->msg);
 }
 
 /* ---- render ---- */
@@ -904,10 +946,6 @@ static void body(struct view *v, int r, int rows)
 {
 	if (rows <= 0)
 		return;
-	if (v->help) {
-		help(v, r, rows);
-		return;
-	}
 	if (v->mode == VIEW_TIMELINE) {
 		timeline(v, r, rows);
 		return;
@@ -945,6 +983,11 @@ int view__render(struct view *v, int rows, int cols)
 	v->cols = cols;
 	for (i = 0; i < n; i++)
 		v->cells[i] = (struct view_cell){ ' ', VS_NORMAL };
+	if (v->help && rows > 1) {	/* the help takes the screen, as in top */
+		footer(v, rows - 1);
+		help(v, 0, rows - 1);
+		return 0;
+	}
 	r = header(v);
 	if (r >= rows)
 		return 0;
