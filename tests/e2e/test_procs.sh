@@ -67,27 +67,30 @@ for w in $workers; do
 done
 check_eq held_sockets "$((SOCKS[${workers% *}] + SOCKS[${workers#* }]))" $N
 
-# procs_last FILE: the rows of the last interval,
+# procs_last FILE: the rows of the last complete interval, one that a later
+# interval follows (tlsmem writes an interval row by row, so the file's last
+# interval may lack rows yet),
 # "pid ppid comm exe live_ssl memory ssl_created ssl_freed"
 procs_last()
 {
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		 { t = $c["time_s"]; if (t != last) { n = 0; last = t }
+		 { t = $c["time_s"]
+		   if (t != last) { for (i = 0; i < n; i++) done[i] = row[i]; nd = n; n = 0; last = t }
 		   row[n++] = $c["pid"] " " $c["ppid"] " " $c["comm"] " " $c["exe"] " " \
 			      $c["live_ssl"] " " $c["memory"] " " $c["ssl_created"] " " $c["ssl_freed"] }
-		 END { for (i = 0; i < n; i++) print row[i] }' "$1" | sort -n
+		 END { for (i = 0; i < nd; i++) print done[i] }' "$1" | sort -n
 }
 
 # wait for an interval that shows every held connection
-got=
+got= last=
 for _ in $(seq 1 150); do
-	got=$(procs_last "$TMP/procs.csv" | awk '{ s += $5 } END { print s + 0 }')
+	last=$(procs_last "$TMP/procs.csv")
+	got=$(awk '{ s += $5 } END { print s + 0 }' <<<"$last")
 	[ "$got" = $N ] && break
 	is_alive "$tl" || break
 	sleep 0.2
 done
 check_eq live_ssl_sum "$got" $N
-last=$(procs_last "$TMP/procs.csv")
 info "last interval: $(paste -sd';' <<<"$last")"
 check_eq rows_per_interval "$(wc -l <<<"$last")" 3
 check_eq pids "$(awk '{ print $1 }' <<<"$last" | paste -sd' ')" \
