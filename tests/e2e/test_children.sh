@@ -158,6 +158,9 @@ test_apache()
 	mkdir -p "$dir/htdocs"
 	echo hello >"$dir/htdocs/index.html"
 	chmod -R a+rX "$dir"
+	# MaxSpareServers is MaxRequestWorkers: apache never stops an idle child
+	# itself, for it wakes the child with a connection of its own to the
+	# port, and mod_ssl makes an SSL object for that one too
 	cat >"$dir/apache2.conf" <<EOF
 ServerRoot $dir
 ServerName localhost
@@ -174,7 +177,7 @@ LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule ssl_module $mods/mod_ssl.so
 StartServers 2
 MinSpareServers 2
-MaxSpareServers 4
+MaxSpareServers 8
 MaxRequestWorkers 8
 MaxConnectionsPerChild 100
 KeepAlive Off
