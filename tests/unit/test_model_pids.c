@@ -94,6 +94,9 @@ static void test_pid_stats_realloc_in_flight(void)
 	struct model *m = model__new(site_cb, NULL);
 	struct model_totals tot;
 	struct pid_stats ps[4];
+	struct site_stats ss[1], whole;
+	struct pid_site pairs[4];
+	const __u32 site0 = 0;
 	size_t n, i;
 	__u64 bytes = 0, blocks = 0;
 
@@ -113,6 +116,16 @@ static void test_pid_stats_realloc_in_flight(void)
 	}
 	ASSERT_EQ(bytes, tot.live_bytes, "bytes add up to the totals");
 	ASSERT_EQ(blocks, tot.live_blocks, "blocks add up to the totals");
+	/* the process's site table and the (process, site) pairs keep it too */
+	ASSERT_EQ(model__pid_sites(m, P1, ss, 1), 1, "P1 holds blocks at site 0");
+	ASSERT_EQ(ss[0].live_bytes, 150, "P1's site 0 keeps the block in its realloc");
+	ASSERT_EQ(ss[0].live_blocks, 2, "P1's site 0 blocks");
+	model__site(m, 0, &whole);
+	ASSERT_EQ(whole.live_bytes, 157, "the site's own figure");
+	ASSERT_EQ(model__pid_site_stats(m, &site0, 1, pairs, 4, &n), 0, "pairs");
+	for (i = 0, bytes = 0; i < n; i++)
+		bytes += pairs[i].live_bytes;
+	ASSERT_EQ(bytes, whole.live_bytes, "the pairs add up to the site");
 	model__free(m);
 }
 

@@ -17,6 +17,43 @@
 #include "model.h"
 #include "model_int.h"
 
+/*
+ * Calls fn on every live block of pid (0: of every process): those in the
+ * table, and a block inside a realloc, which is out of the table and still
+ * live. fn returns nonzero to stop; walk_blocks returns that value.
+ */
+static int walk_blocks(const struct model *m, __u32 pid,
+		       int (*fn)(const struct block *b, void *ctx), void *ctx)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < m->blocks_ix.cap; i++) {
+		const struct hent *e = &m->blocks_ix.v[i];
+
+		/* the key holds the pid: other processes' blocks are not even read */
+		if (e->val == HTAB_EMPTY || (pid && e->k2 != pid))
+			continue;
+		err = fn(slab__at(&m->blocks, e->val), ctx);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < m->thr_ix.cap; i++) {
+		const struct hent *e = &m->thr_ix.v[i];
+		const struct thread *t;
+
+		if (e->val == HTAB_EMPTY)
+			continue;
+		t = slab__at(&m->thrs, e->val);
+		if (t->has_stash != 1 || (pid && t->stash.pid != pid))
+			continue;
+		err = fn(&t->stash, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* The entry of pid in out (n used of cap), added when new; NULL when out is full. */
 static struct pid_stats *pid_slot(struct htab *ix, struct pid_stats *out, size_t *n, size_t cap,
 				  __u32 pid)
@@ -32,41 +69,31 @@ static struct pid_stats *pid_slot(struct htab *ix, struct pid_stats *out, size_t
 	return &out[(*n)++];
 }
 
+struct pid_walk {
+	struct htab ix;
+	struct pid_stats *out;
+	size_t n, cap;
+};
+
+static int count_pid_block(const struct block *b, void *ctx)
+{
+	struct pid_walk *w = ctx;
+	struct pid_stats *p = pid_slot(&w->ix, w->out, &w->n, w->cap, b->pid);
+
+	if (p) {
+		p->live_bytes += b->size;
+		p->live_blocks++;
+	}
+	return 0;
+}
+
 size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap)
 {
-	struct htab ix = { 0 };
+	struct pid_walk w = { .out = out, .cap = cap };
 	struct pid_stats *p;
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < m->blocks_ix.cap; i++) {
-		const struct hent *e = &m->blocks_ix.v[i];
-		const struct block *b;
-
-		if (e->val == HTAB_EMPTY)
-			continue;
-		b = slab__at(&m->blocks, e->val);
-		p = pid_slot(&ix, out, &n, cap, b->pid);
-		if (p) {
-			p->live_bytes += b->size;
-			p->live_blocks++;
-		}
-	}
-	/* a block inside a realloc is out of the table, and still live */
-	for (i = 0; i < m->thr_ix.cap; i++) {
-		const struct hent *e = &m->thr_ix.v[i];
-		const struct thread *t;
-
-		if (e->val == HTAB_EMPTY)
-			continue;
-		t = slab__at(&m->thrs, e->val);
-		if (t->has_stash != 1)
-			continue;
-		p = pid_slot(&ix, out, &n, cap, t->stash.pid);
-		if (p) {
-			p->live_bytes += t->stash.size;
-			p->live_blocks++;
-		}
-	}
+	walk_blocks(m, 0, count_pid_block, &w);
 	for (i = 0; i < m->ssl_ix.cap; i++) {
 		const struct hent *e = &m->ssl_ix.v[i];
 		const struct sslrec *r;
@@ -76,7 +103,7 @@ size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap
 		r = slab__at(&m->ssls, e->val);
 		if (r->kind != MODEL_OWNER_SSL)
 			continue;
-		p = pid_slot(&ix, out, &n, cap, r->pid);
+		p = pid_slot(&w.ix, out, &w.n, cap, r->pid);
 		if (p)
 			p->ssl_live++;
 	}
@@ -85,14 +112,14 @@ size_t model__pid_stats(const struct model *m, struct pid_stats *out, size_t cap
 
 		if (e->val == HTAB_EMPTY)
 			continue;
-		p = pid_slot(&ix, out, &n, cap, (__u32)e->k1);
+		p = pid_slot(&w.ix, out, &w.n, cap, (__u32)e->k1);
 		if (p && e->k2 == PID_CREATED)
 			p->ssl_created = e->val;
 		else if (p)
 			p->ssl_freed = e->val;
 	}
-	htab__clear(&ix);
-	return n;
+	htab__clear(&w.ix);
+	return w.n;
 }
 
 /* Counts saturate at HTAB_EMPTY - 1 (the value a table never stores); no memory: not counted. */
@@ -114,35 +141,41 @@ static bool orphaned(const struct model *m, const struct block *b)
 	return r && r->dead;
 }
 
+struct site_walk {
+	const struct model *m;
+	struct site_stats *out;
+	size_t n, cap;
+};
+
+static int count_site_block(const struct block *b, void *ctx)
+{
+	struct site_walk *w = ctx;
+	struct site_stats *s;
+
+	if (b->site >= w->cap)
+		return 0;
+	s = &w->out[b->site];
+	if (!s->live_blocks++)
+		w->n++;
+	s->live_bytes += b->size;
+	if (!s->oldest_ns || b->ts_ns < s->oldest_ns)
+		s->oldest_ns = b->ts_ns;
+	if (orphaned(w->m, b)) {
+		s->orphan_bytes += b->size;
+		s->orphan_blocks++;
+	}
+	return 0;
+}
+
 size_t model__pid_sites(const struct model *m, __u32 pid, struct site_stats *out, size_t cap)
 {
-	size_t i, n = 0;
+	struct site_walk w = { .m = m, .out = out, .cap = cap };
 
 	if (cap)
 		memset(out, 0, cap * sizeof(*out));
-	for (i = 0; i < m->blocks_ix.cap; i++) {
-		const struct hent *e = &m->blocks_ix.v[i];
-		const struct block *b;
-		struct site_stats *s;
-
-		/* the key holds the pid: other processes' blocks are not even read */
-		if (e->val == HTAB_EMPTY || e->k2 != pid)
-			continue;
-		b = slab__at(&m->blocks, e->val);
-		if (b->site >= cap)
-			continue;
-		s = &out[b->site];
-		if (!s->live_blocks++)
-			n++;
-		s->live_bytes += b->size;
-		if (!s->oldest_ns || b->ts_ns < s->oldest_ns)
-			s->oldest_ns = b->ts_ns;
-		if (orphaned(m, b)) {
-			s->orphan_bytes += b->size;
-			s->orphan_blocks++;
-		}
-	}
-	return n;
+	if (pid)
+		walk_blocks(m, pid, count_site_block, &w);
+	return w.n;
 }
 
 /* Marks the wanted site ids in a bitmap of nbits; NULL without memory. */
@@ -159,13 +192,46 @@ static __u64 *site_set(const __u32 *sites, size_t nsites, __u32 nbits)
 	return set;
 }
 
+struct pair_walk {
+	struct htab ix;
+	const __u64 *set;
+	__u32 nsites;
+	struct pid_site *out;
+	size_t *n, cap;
+};
+
+static int count_pair_block(const struct block *b, void *ctx)
+{
+	struct pair_walk *w = ctx;
+	struct pid_site *p;
+	__u32 *at;
+
+	if (b->site >= w->nsites || !(w->set[b->site / 64] & (1ull << (b->site % 64))))
+		return 0;
+	at = htab__find(&w->ix, b->site, b->pid);
+	if (at) {
+		p = &w->out[*at];
+	} else {
+		if (*w->n == w->cap)
+			return 0;	/* full: the pairs found first are kept */
+		if (htab__put(&w->ix, b->site, b->pid, (__u32)*w->n))
+			return -ENOMEM;
+		p = &w->out[(*w->n)++];
+		memset(p, 0, sizeof(*p));
+		p->pid = b->pid;
+		p->site = b->site;
+	}
+	p->live_bytes += b->size;
+	p->live_blocks++;
+	return 0;
+}
+
 int model__pid_site_stats(const struct model *m, const __u32 *sites, size_t nsites,
 			  struct pid_site *out, size_t cap, size_t *n)
 {
-	struct htab ix = { 0 };
+	struct pair_walk w = { .nsites = m->nsites, .out = out, .n = n, .cap = cap };
 	__u64 *set;
-	size_t i;
-	int err = 0;
+	int err;
 
 	*n = 0;
 	if (!nsites || !cap)
@@ -173,36 +239,9 @@ int model__pid_site_stats(const struct model *m, const __u32 *sites, size_t nsit
 	set = site_set(sites, nsites, m->nsites);
 	if (!set)
 		return -ENOMEM;
-	for (i = 0; i < m->blocks_ix.cap; i++) {
-		const struct hent *e = &m->blocks_ix.v[i];
-		const struct block *b;
-		struct pid_site *p;
-		__u32 *at;
-
-		if (e->val == HTAB_EMPTY)
-			continue;
-		b = slab__at(&m->blocks, e->val);
-		if (b->site >= m->nsites || !(set[b->site / 64] & (1ull << (b->site % 64))))
-			continue;
-		at = htab__find(&ix, b->site, b->pid);
-		if (at) {
-			p = &out[*at];
-		} else {
-			if (*n == cap)
-				continue;	/* full: the pairs found first are kept */
-			if (htab__put(&ix, b->site, b->pid, (__u32)*n)) {
-				err = -ENOMEM;
-				break;
-			}
-			p = &out[(*n)++];
-			memset(p, 0, sizeof(*p));
-			p->pid = b->pid;
-			p->site = b->site;
-		}
-		p->live_bytes += b->size;
-		p->live_blocks++;
-	}
-	htab__clear(&ix);
+	w.set = set;
+	err = walk_blocks(m, 0, count_pair_block, &w);
+	htab__clear(&w.ix);
 	free(set);
 	return err;
 }
