@@ -343,6 +343,27 @@ json_get()
 	grep -Ev '^listening [0-9]+ pid [0-9]+$' "$1" 2>/dev/null | jq -r "$2" 2>/dev/null
 }
 
+# capture_settled FILE SOCKET TARGET: the text of tmux pane TARGET (server
+# -L SOCKET) into FILE, once two captures 50 ms apart agree (10 tries at
+# most; returns 1 then). tmux may answer while a frame is half written to the
+# pane, and that picture mixes two frames, even within a line.
+capture_settled()
+{
+	local file=$1 sock=$2 target=$3 i
+
+	tmux -L "$sock" capture-pane -p -t "$target" >"$file" 2>/dev/null
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.05
+		tmux -L "$sock" capture-pane -p -t "$target" >"$file.next" 2>/dev/null
+		if cmp -s "$file" "$file.next"; then
+			rm -f "$file.next"
+			return 0
+		fi
+		mv "$file.next" "$file"
+	done
+	return 1
+}
+
 # dump FILE...: shows files in the log after a failure
 dump()
 {

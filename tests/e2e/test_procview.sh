@@ -24,9 +24,10 @@ tm()
 
 trap 'tm kill-server 2>/dev/null; _cleanup' EXIT
 
+# snap: the screen into $SCREEN, a frame drawn whole
 snap()
 {
-	tm capture-pane -p -t "$PANE" >"$SCREEN" 2>/dev/null
+	capture_settled "$SCREEN" "$SOCK" "$PANE"
 }
 
 # wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex)
@@ -216,7 +217,7 @@ small()
 	local deadline=$((SECONDS + $2))
 
 	while [ $SECONDS -le $deadline ]; do
-		tm capture-pane -p -t small >"$SCREEN" 2>/dev/null
+		capture_settled "$SCREEN" "$SOCK" small
 		grep -Eq -- "$1" "$SCREEN" && return 0
 		sleep 0.2
 	done

@@ -20,10 +20,10 @@ tm()
 
 trap 'tm kill-server 2>/dev/null; _cleanup' EXIT
 
-# snap: the screen into $SCREEN
+# snap: the screen into $SCREEN, a frame drawn whole
 snap()
 {
-	tm capture-pane -p -t tui >"$SCREEN" 2>/dev/null
+	capture_settled "$SCREEN" "$SOCK" tui
 }
 
 # wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex)
@@ -270,7 +270,7 @@ wait_screen_of()
 	local deadline=$((SECONDS + $3))
 
 	while [ $SECONDS -le $deadline ]; do
-		tm capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null
+		capture_settled "$SCREEN" "$SOCK" "$1"
 		grep -Eq -- "$2" "$SCREEN" && return 0
 		sleep 0.2
 	done
