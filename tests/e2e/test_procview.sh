@@ -43,6 +43,22 @@ wait_screen()
 	return 1
 }
 
+# screen_until TIMEOUT_S CMD...: snaps until CMD, a test of $SCREEN, holds.
+# A check of several parts of a frame waits for them all: ncurses may write a
+# big frame in more than one piece.
+screen_until()
+{
+	local deadline=$((SECONDS + $1))
+
+	shift
+	while [ $SECONDS -le $deadline ]; do
+		snap
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 key()
 {
 	tm send-keys -t "$PANE" "$@"
@@ -72,6 +88,12 @@ ssl_new_blocks()
 {
 	awk '/FILE:LINE/ { t = 1; next }
 	     t && /ssl\/ssl_lib\.c:[0-9]+ +SSL_new / { print $3; exit }' "$SCREEN"
+}
+
+# blocks_are N: the site table's SSL_new row says N blocks
+blocks_are()
+{
+	[ "$(ssl_new_blocks)" = "$1" ]
 }
 
 # conns_of PID: established connections on the port that PID holds (the kernel's word)
@@ -154,6 +176,7 @@ done
 info "the kernel: worker $w1 holds $n1 connections, worker $w2 holds $n2"
 check_eq conns_held "$((n1 + n2))" $HOLD
 wait_screen "^SSL +$HOLD live" 30 || fail live_ssl "$(grep '^SSL' "$SCREEN")"
+screen_until 10 blocks_are $HOLD
 # the site table of all processes: every connection's SSL_new block
 check_eq all_ssl_new_blocks "$(ssl_new_blocks)" $HOLD
 
@@ -173,7 +196,7 @@ for w in "$w1" "$w2"; do
 	fi
 done
 check_eq master.live_ssl "$(proc_ssl "$master")" 0
-grep -q '\[processes\]' "$SCREEN" && pass footer || fail footer "$(tail -1 "$SCREEN")"
+wait_screen '\[processes\]' 5 && pass footer || fail footer "$(tail -1 "$SCREEN")"
 # sorted by OpenSSL bytes: the worker with more connections first
 rows=$(awk '/ PROGRAM / { t = 1; next } t && $1 ~ /^[0-9]+$/ { print $1 }' "$SCREEN" | tr '\n' ' ')
 info "table rows: $rows"
@@ -191,9 +214,9 @@ for w in "$w1" "$w2"; do
 		continue
 	fi
 	pass "worker_$w.open"
-	grep -q "\[sites of $w\]" "$SCREEN" || fail "worker_$w.footer" "$(tail -1 "$SCREEN")"
+	wait_screen "\[sites of $w\]" 5 || fail "worker_$w.footer" "$(tail -1 "$SCREEN")"
 	if [ "$n" -gt 0 ]; then
-		wait_screen 'ssl/ssl_lib\.c:[0-9]+ +SSL_new ' 10
+		screen_until 10 blocks_are "$n"
 		check_eq "worker_$w.ssl_new_blocks" "$(ssl_new_blocks)" "$n"
 	fi
 	key Escape

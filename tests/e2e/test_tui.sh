@@ -39,6 +39,22 @@ wait_screen()
 	return 1
 }
 
+# screen_until TIMEOUT_S CMD...: snaps until CMD, a test of $SCREEN, holds.
+# A check of several parts of a frame waits for them all: ncurses may write a
+# big frame in more than one piece.
+screen_until()
+{
+	local deadline=$((SECONDS + $1))
+
+	shift
+	while [ $SECONDS -le $deadline ]; do
+		snap
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # key K: sends one key to tlsmem
 key()
 {
@@ -72,6 +88,34 @@ table_col()
 sorted_desc()
 {
 	awk 'NR > 1 && $1 > prev { bad = 1 } { prev = $1; n++ } END { exit bad || n < 3 }'
+}
+
+# the site table sorted by BLOCKS
+sorted_by_blocks()
+{
+	grep -q '[v▼]BLOCKS' "$SCREEN" && table_col 2 | sorted_desc
+}
+
+baseline_shown()
+{
+	grep -Eq '^baseline at [0-9]+:[0-9]{2}:[0-9]{2}' "$SCREEN" && grep -q 'SINCE BL' "$SCREEN"
+}
+
+# ssl_rows: rows of the SSL object table
+ssl_rows()
+{
+	grep -Ec "^ +$server +0x[0-9a-f]+ " "$SCREEN"
+}
+
+ssl_view_shown()
+{
+	grep -Eq 'PID +SSL +AGE +[v▼]BYTES +BLOCKS +ADOPTED' "$SCREEN" && [ "$(ssl_rows)" -gt 2 ]
+}
+
+timeline_shown()
+{
+	grep -Eq '^OpenSSL live bytes +now' "$SCREEN" && grep -Eq '^live SSL objects +now' "$SCREEN" &&
+		grep -Eq '^process RSS +now' "$SCREEN"
 }
 
 e2e_require
@@ -158,30 +202,29 @@ fi
 
 # > sorts by the next column, BLOCKS
 key '>'
-if wait_screen '[v▼]BLOCKS' 5 && table_col 2 | sorted_desc; then
+if screen_until 5 sorted_by_blocks; then
 	pass sort_key
 else
 	fail sort_key "$(grep 'FILE:LINE' "$SCREEN")"
 fi
 
 key b
-if wait_screen '^baseline at [0-9]+:[0-9]{2}:[0-9]{2}' 5 && grep -q 'SINCE BL' "$SCREEN"; then
+if screen_until 5 baseline_shown; then
 	pass baseline
 else
 	fail baseline "$(sed -n 1,9p "$SCREEN")"
 fi
 
 key v
-if wait_screen 'PID +SSL +AGE +[v▼]BYTES +BLOCKS +ADOPTED' 5; then
-	rows=$(grep -Ec "^ +$server +0x[0-9a-f]+ " "$SCREEN")
-	check_gt ssl_view "$rows" 2
+screen_until 5 ssl_view_shown
+if grep -Eq 'PID +SSL +AGE +[v▼]BYTES +BLOCKS +ADOPTED' "$SCREEN"; then
+	check_gt ssl_view "$(ssl_rows)" 2
 else
 	fail ssl_view "no SSL object table"
 fi
 
 key v
-if wait_screen '^OpenSSL live bytes +now' 5 && grep -Eq '^live SSL objects +now' "$SCREEN" &&
-   grep -Eq '^process RSS +now' "$SCREEN"; then
+if screen_until 5 timeline_shown; then
 	pass timeline
 else
 	fail timeline "no time line charts"
