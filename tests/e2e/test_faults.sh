@@ -606,7 +606,7 @@ target_gone()
 # ---- 2: tlsmem stopped at a random moment ----------------------------------
 
 # stop_random SIG ROUND: an odd ROUND stops tlsmem 0.1-1.5 s after it
-# attached, an even one 0-0.4 s after it started (often while attaching)
+# attached, an even one 0-0.4 s after its exec (often while attaching)
 stop_random()
 {
 	local sig=$1 round=$2 name=stop_$1_$2 tl ms ids=$TMP/stop_$1_$2.ids want
@@ -623,6 +623,13 @@ stop_random()
 		spawn "$name" "$TLSMEM" -p "$MAIN_PID" --json
 		tl=$LAST_PID
 		ms=$((RANDOM % 400))
+		# from tlsmem's exec on: before, the job is a shell, setsid or env,
+		# and a SIGINT sent to a background job before env restored it is
+		# ignored for good
+		for _ in $(seq 1 500); do
+			[ "$(cat "/proc/$tl/comm" 2>/dev/null)" = tlsmem ] && break
+			sleep 0.01
+		done
 	fi
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 	[ $((round % 2)) -eq 0 ] && fd_ids "$tl" >"$ids"
