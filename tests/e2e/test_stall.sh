@@ -30,6 +30,9 @@ if ! wait_for_line "$TMP/tlsmem.err" '^tlsmem: attached' 60 "$wrapper"; then
 	dump "$TMP/tlsmem.out" "$TMP/tlsmem.err"
 	e2e_finish
 fi
+# the wrapper prints tlsmem's pid after starting it: not necessarily before
+# tlsmem says it attached
+wait_for_line "$TMP/tlsmem.out" '^pid [0-9]+$' 10 "$wrapper"
 tlsmem=$(awk '$1 == "pid" { print $2; exit }' "$TMP/tlsmem.out")
 if ! request_state "$server" "$state" USR1 || [ "$(state_get "$state" epoch)" != 1 ]; then
 	fail setup "gt_server did not start epoch 1"
