@@ -59,6 +59,7 @@ struct reader {
 	pthread_mutex_t ring_mu;
 	struct chunk *fill;		/* being filled (ring_mu) */
 	__u64 copied;			/* records copied in the current pass (ring_mu) */
+	bool urgent;			/* fill holds a record to act on at once (ring_mu) */
 
 	/* copied records waiting for the main thread */
 	pthread_mutex_t q_mu;
@@ -119,6 +120,7 @@ static void publish(struct reader *r)
 	if (!c || !c->len)
 		return;
 	r->fill = NULL;
+	r->urgent = false;
 	pthread_mutex_lock(&r->q_mu);
 	if (r->tail)
 		r->tail->next = c;
@@ -165,6 +167,17 @@ static struct chunk *new_chunk(struct reader *r)
 	return c;
 }
 
+/*
+ * Records the session acts on at once (a process held stopped at a load or
+ * an exec waits for them): handed over at the end of their pass, never kept
+ * for a main thread behind.
+ */
+static bool urgent_kind(__u16 kind)
+{
+	return kind == TLSMEM_EV_MAPS_CHANGED || kind == TLSMEM_EV_EXEC ||
+	       kind == TLSMEM_EV_FORK || kind == TLSMEM_EV_EXIT;
+}
+
 /* ring_buffer__consume's callback: copies, so that the ring is freed at once. */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -185,22 +198,42 @@ static int on_record(void *ctx, void *data, size_t size)
 	memcpy(r->fill->data + r->fill->len, &sz, sizeof(sz));
 	memcpy(r->fill->data + r->fill->len + sizeof(sz), data, size);
 	r->fill->len += need;
+	if (size >= sizeof(struct tlsmem_hdr))
+		r->urgent |= urgent_kind(((const struct tlsmem_hdr *)data)->kind);
 	/* a negative return ends the pass; this record counts as consumed */
 	return ++r->copied >= PASS_MAX ? -EAGAIN : 0;
 }
 
+/* True when the main thread has taken every chunk handed to it. */
+static bool queue_empty(struct reader *r)
+{
+	bool empty;
+
+	pthread_mutex_lock(&r->q_mu);
+	empty = !r->head;
+	pthread_mutex_unlock(&r->q_mu);
+	return empty;
+}
+
 /*
  * Copies what the ring holds into the queue, PASS_MAX records at most:
- * records copied (PASS_MAX when there may be more) or -errno.
+ * records copied (PASS_MAX when there may be more) or -errno. The chunk
+ * being filled is handed over at the end of the pass when the main thread
+ * waits for records, when it holds an urgent record, or always with all.
+ * While the main thread is behind, the next passes fill the same chunk: a
+ * chunk counts whole against max_queued, and one per pass would reach the
+ * limit after a few seconds of a stall (512 passes) with far fewer records
+ * than the limit holds.
  */
-static int copy_pass(struct reader *r)
+static int copy_pass(struct reader *r, bool all)
 {
 	int n;
 
 	pthread_mutex_lock(&r->ring_mu);
 	r->copied = 0;
 	n = ring_buffer__consume(r->rb);
-	publish(r);
+	if (all || r->urgent || queue_empty(r))
+		publish(r);
 	if (n >= 0 || n == -EAGAIN)
 		n = (int)r->copied;
 	pthread_mutex_unlock(&r->ring_mu);
@@ -227,12 +260,12 @@ static void *copier(void *arg)
 			break;
 		if (pfd[1].revents & POLLIN)
 			break;
-		n = copy_pass(r);
+		n = copy_pass(r, false);
 		if (n < 0 && n != -EINTR)
 			break;
 		if (n >= PASS_MAX)
 			every = 0;	/* more waits: look again at once */
-		else if (n > 0)
+		else if (n > 0 || r->fill)	/* r->fill: kept for a main thread behind */
 			every = POLL_MAX_MS;
 		else if (every < POLL_IDLE_MAX_MS)
 			every = every ? every * 2 : POLL_MAX_MS;
@@ -377,7 +410,7 @@ int reader__drain(struct reader *r)
 	int n = 0, i, err;
 
 	for (i = 0; !r->started && i < FINAL_PASSES; i++) {
-		err = copy_pass(r);
+		err = copy_pass(r, true);
 		if (err < 0 && err != -EINTR)
 			return err;
 		n += feed_queued(r);
