@@ -722,6 +722,8 @@ kill_cycles()
 			sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
 		else
 			tl=$LAST_PID
+			info "cycle $i: no 'tlsmem: attached' line"
+			dump "$TMP/cycle$i.err"
 		fi
 		{
 			kill -KILL "$tl"
