@@ -319,18 +319,28 @@ static bool keys(struct session *s)
 	return a & TUI_QUIT;
 }
 
+static void fill_metrics(void *ctx, struct summary *out)
+{
+	session_fill_summary(ctx, out);
+}
+
 /* Waits for records (and keys) until the timeout; false on a fatal error. */
 static bool wait_events(struct session *s, int timeout, bool *quit)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[2 + METRICS_SRV_POLLFDS] = {
 		{ .fd = reader__fd(s->rd), .events = POLLIN },
 		{ .fd = s->tui ? tui__fd(s->tui) : -1, .events = POLLIN },
-		{ .fd = s->msrv ? metrics_srv__fd(s->msrv) : -1, .events = POLLIN },
 	};
-	struct summary sum;
-	int err;
+	int err, i, nm = 0, mt = -1;
+	bool metrics_due = false;
 
-	if (poll(pfd, 3, timeout) < 0) {
+	if (s->msrv) {
+		nm = metrics_srv__pollfds(s->msrv, pfd + 2);
+		mt = metrics_srv__timeout_ms(s->msrv);	/* a client's time limit */
+		if (mt >= 0 && (timeout < 0 || mt < timeout))
+			timeout = mt;
+	}
+	if (poll(pfd, 2 + (nfds_t)nm, timeout) < 0) {
 		if (errno != EINTR) {
 			p_err("failed to wait for events: %s", strerror(errno));
 			return false;
@@ -344,10 +354,10 @@ static bool wait_events(struct session *s, int timeout, bool *quit)
 	}
 	if (s->tui && (pfd[1].revents & POLLIN))
 		*quit = keys(s);
-	if (s->msrv && (pfd[2].revents & POLLIN)) {
-		session_fill_summary(s, &sum);
-		metrics_srv__serve(s->msrv, &sum);
-	}
+	for (i = 0; i < nm; i++)
+		metrics_due |= pfd[2 + i].revents != 0;
+	if (s->msrv && (metrics_due || (mt >= 0 && metrics_srv__timeout_ms(s->msrv) == 0)))
+		metrics_srv__serve(s->msrv, pfd + 2, nm, fill_metrics, s);
 	return true;
 }
 

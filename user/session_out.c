@@ -58,6 +58,8 @@ static int open_summary_file(const char *opt, const char *path, FILE **f)
 
 static int open_metrics(struct session *s)
 {
+	int host_len;
+
 	if (s->o->metrics_file && check_rewritten("--metrics-file", s->o->metrics_file))
 		return 1;
 	if (s->o->sites_csv && check_rewritten("--sites-csv", s->o->sites_csv))
@@ -74,6 +76,9 @@ static int open_metrics(struct session *s)
 		      "127.0.0.1:9464" : strerror(errno));
 		return 2;
 	}
+	host_len = (int)(strrchr(s->o->metrics_listen, ':') - s->o->metrics_listen);
+	p_info("serving http://%.*s:%d/metrics", host_len, s->o->metrics_listen,
+	       metrics_srv__port(s->msrv));
 	return 0;
 }
 

@@ -214,6 +214,41 @@ check_eq prom_exe_label "$(grep -o '^tlsmem_ssl_live{exe="[^"]*"' "$TMP/m.prom" 
 	"$(readlink /proc/"$server"/exe)"
 check_eq prom_target_info "$(grep -o '^tlsmem_target_info{pid="[0-9]*"' "$TMP/m.prom" | grep -o '[0-9]*')" "$server"
 
+# ---- a scraper slow to ask: the main loop goes on, and it is answered ----
+# port 0: tlsmem picks a free port and says which
+if start_tlsmem slow -p "$server" -i 0.2 -o "$TMP/slow.csv" --metrics-listen 127.0.0.1:0; then
+	sport=$(sed -n 's|^tlsmem: serving http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$TMP/slow.err")
+	check_gt serving_line "${sport:-0}" 0
+	# connects, waits for 3 more rows of tlsmem's CSV (its main loop ran
+	# on), then asks
+	python3 - "$sport" "$TMP/slow.csv" >"$TMP/slow.py.out" 2>&1 <<'PY'
+import socket, sys, time
+port, csv = int(sys.argv[1]), sys.argv[2]
+rows = lambda: sum(1 for _ in open(csv))
+c = socket.create_connection(("127.0.0.1", port), timeout=60)
+n0, t0 = rows(), time.monotonic()
+n = n0
+while n < n0 + 3 and time.monotonic() - t0 < 60:
+    time.sleep(0.05)
+    n = rows()
+print("rows", n - n0)
+c.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.split(b"\r\n")[0].decode(), "live_bytes" if b"\ntlsmem_heap_live_bytes" in data else "")
+PY
+	check_gt slow_scraper_loop_ran "$(sed -n 's/^rows //p' "$TMP/slow.py.out")" 2
+	check_eq slow_scraper_answered "$(tail -n 1 "$TMP/slow.py.out")" "HTTP/1.1 200 OK live_bytes"
+	stop_tlsmem "$LAST_PID"
+	check_eq slow_tlsmem_exit "$WAIT_RC" 0
+else
+	fail slow_attach "no 'tlsmem: attached' line within 60 s"
+fi
+
 # ---- plots ----
 rm -f "$TMP/p.png"
 if "$TLSMEM" plot "$TMP/run.csv" -o "$TMP/p.png" 2>"$TMP/plot.err" &&

@@ -14,13 +14,26 @@
 #include <linux/types.h>
 #include "metrics.h"
 #include "metrics_srv.h"
+#include "summary.h"
 
-#define SRV_MAX_PER_CALL	16	/* clients accepted by one serve call */
 #define SRV_REQ_MAX		8192	/* request line and headers */
+
+/* A client: reading its request (out NULL), then writing its answer. */
+struct client {
+	int fd;				/* -1: a free slot */
+	__u64 deadline_ms;
+	size_t len;			/* of the request read so far */
+	char *out;			/* the answer, headers and body */
+	size_t out_len, out_off;
+	char req[SRV_REQ_MAX];
+};
 
 struct metrics_srv {
 	int fd;
 	int port;
+	unsigned int client_ms;
+	int nclients;
+	struct client c[METRICS_CLIENTS];
 };
 
 /* "PORT" in [0, 65535]; -1 otherwise. */
@@ -95,7 +108,7 @@ struct metrics_srv *metrics_srv__new(const char *hostport)
 	struct metrics_srv *m = NULL;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd = -1, one = 1, err;
+	int fd = -1, one = 1, err, i;
 
 	err = parse_hostport(hostport, &ss, &len);
 	if (err)
@@ -113,6 +126,9 @@ struct metrics_srv *metrics_srv__new(const char *hostport)
 	}
 	m->fd = fd;
 	m->port = bound_port(fd);
+	m->client_ms = METRICS_CLIENT_MS;
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		m->c[i].fd = -1;
 	return m;
 fail:
 	if (fd >= 0)
@@ -131,12 +147,9 @@ int metrics_srv__port(const struct metrics_srv *m)
 	return m->port;
 }
 
-void metrics_srv__free(struct metrics_srv *m)
+void metrics_srv__set_client_ms(struct metrics_srv *m, unsigned int ms)
 {
-	if (!m)
-		return;
-	close(m->fd);
-	free(m);
+	m->client_ms = ms;
 }
 
 static __u64 mono_ms(void)
@@ -147,67 +160,30 @@ static __u64 mono_ms(void)
 	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
 }
 
-/* Waits for events on fd until deadline_ms; false at the deadline or on error. */
-static bool wait_fd(int fd, short events, __u64 deadline_ms)
+int metrics_srv__pollfds(const struct metrics_srv *m, struct pollfd *p)
 {
-	struct pollfd p = { .fd = fd, .events = events };
-	__u64 now;
-	int r;
+	int i, n = 0;
 
-	for (;;) {
-		now = mono_ms();
-		if (now >= deadline_ms)
-			return false;
-		r = poll(&p, 1, (int)(deadline_ms - now));
-		if (r > 0)
-			return true;
-		if (r == 0 || errno != EINTR)
-			return false;
-	}
+	if (m->nclients < METRICS_CLIENTS)
+		p[n++] = (struct pollfd){ .fd = m->fd, .events = POLLIN };
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		if (m->c[i].fd >= 0)
+			p[n++] = (struct pollfd){ .fd = m->c[i].fd,
+						  .events = m->c[i].out ? POLLOUT : POLLIN };
+	return n;
 }
 
-/* Reads the request line and headers into buf; their length, or -1 (give up). */
-static ssize_t read_request(int fd, char *buf, size_t cap, __u64 deadline_ms)
+int metrics_srv__timeout_ms(const struct metrics_srv *m)
 {
-	size_t len = 0;
-	ssize_t r;
+	__u64 now = mono_ms(), first = UINT64_MAX;
+	int i;
 
-	while (len < cap - 1) {
-		r = recv(fd, buf + len, cap - 1 - len, 0);
-		if (r == 0)
-			return -1;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN || !wait_fd(fd, POLLIN, deadline_ms))
-				return -1;
-			continue;
-		}
-		len += (size_t)r;
-		buf[len] = '\0';
-		if (memmem(buf, len, "\r\n\r\n", 4) || memmem(buf, len, "\n\n", 2))
-			return (ssize_t)len;
-	}
-	return (ssize_t)len;	/* headers too long: answered 400 */
-}
-
-static void send_all(int fd, const char *p, size_t n, __u64 deadline_ms)
-{
-	ssize_t r;
-
-	while (n) {
-		r = send(fd, p, n, MSG_NOSIGNAL);
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-		} else if (r < 0 && errno == EINTR) {
-			continue;
-		} else if (r < 0 && errno == EAGAIN && wait_fd(fd, POLLOUT, deadline_ms)) {
-			continue;
-		} else {
-			return;
-		}
-	}
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		if (m->c[i].fd >= 0 && m->c[i].deadline_ms < first)
+			first = m->c[i].deadline_ms;
+	if (first == UINT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
 }
 
 /* The response's status for a request; *head when the body is left out. */
@@ -242,43 +218,53 @@ static const char *reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 500:
+		return "Internal Server Error";
 	default:
 		return "Bad Request";
 	}
 }
 
-/* The metrics text, rendered once per serve call; NULL on failure. */
+/* The metrics text, rendered once per serve call, for the first client that asks. */
 struct body {
 	char *text;
 	size_t len;
 	bool done;
+	metrics_fill_fn fill;
+	void *ctx;
 };
 
-static void render_body(struct body *b, const struct summary *s)
+static void render_body(struct body *b)
 {
+	struct summary sum;
 	FILE *f;
 	int err;
 
 	if (b->done)
 		return;
 	b->done = true;
+	b->fill(b->ctx, &sum);
 	f = open_memstream(&b->text, &b->len);
 	if (!f)
 		return;
-	err = metrics_render(f, s, metrics_top_sites(s));
+	err = metrics_render(f, &sum, metrics_top_sites(&sum));
 	if (fclose(f) || err) {
 		free(b->text);
 		b->text = NULL;
 	}
 }
 
-static void answer(int fd, int status, bool head, const struct body *b, __u64 deadline_ms)
+/* Builds the answer to a whole request in c->out; false without memory. */
+static bool compose(struct client *c, struct body *b)
 {
 	const char *text = "try /metrics\n";
+	bool head;
+	int status = route(c->req, c->len, &head), n;
 	size_t len;
 	char hdr[256];
-	int n;
 
+	if (status == 200)
+		render_body(b);
 	if (status == 200 && !b->text)
 		status = 500;
 	if (status == 200)
@@ -289,64 +275,157 @@ static void answer(int fd, int status, bool head, const struct body *b, __u64 de
 		text = "tlsmem serves GET /metrics\n";
 	len = status == 200 ? b->len : strlen(text);
 	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-		     "Content-Length: %zu\r\n%sConnection: close\r\n\r\n", status,
-		     status == 500 ? "Internal Server Error" : reason(status),
+		     "Content-Length: %zu\r\n%sConnection: close\r\n\r\n", status, reason(status),
 		     status == 200 ? "text/plain; version=0.0.4; charset=utf-8" :
 				     "text/plain; charset=utf-8", len,
 		     status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	send_all(fd, hdr, (size_t)n, deadline_ms);
-	if (!head)
-		send_all(fd, text, len, deadline_ms);
+	if (head)
+		len = 0;
+	c->out = malloc((size_t)n + len);
+	if (!c->out)
+		return false;
+	memcpy(c->out, hdr, (size_t)n);
+	memcpy(c->out + n, text, len);
+	c->out_len = (size_t)n + len;
+	c->out_off = 0;
+	return true;
 }
 
-/* Closes after the response: what the client sent meanwhile is read first, so no RST. */
-static void hang_up(int fd)
+/* Ends a client; after an answer, what it sent meanwhile is read first, so no RST. */
+static void drop(struct metrics_srv *m, struct client *c, bool answered)
 {
 	char junk[512];
 
-	shutdown(fd, SHUT_WR);
-	while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
-		;
-	close(fd);
+	if (answered) {
+		shutdown(c->fd, SHUT_WR);
+		while (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
+	}
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+	c->len = 0;
+	m->nclients--;
 }
 
-static void serve_one(int fd, const struct summary *s, struct body *b)
+/* Reads what has come of the request; true when it is whole (or too long: a 400). */
+static bool read_more(struct metrics_srv *m, struct client *c)
 {
-	__u64 deadline = mono_ms() + METRICS_CLIENT_MS;
-	char req[SRV_REQ_MAX];
-	ssize_t len;
-	bool head;
-	int status, buf = 1 << 20;
+	ssize_t r;
 
-	len = read_request(fd, req, sizeof(req), deadline);
-	if (len < 0) {
-		close(fd);
-		return;
+	while (c->len < sizeof(c->req) - 1) {
+		r = recv(c->fd, c->req + c->len, sizeof(c->req) - 1 - c->len, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+			drop(m, c, false);	/* left, or reset, before asking */
+			return false;
+		}
+		if (r < 0 && errno == EAGAIN)
+			return false;
+		if (r < 0)
+			continue;
+		c->len += (size_t)r;
+		c->req[c->len] = '\0';
+		if (memmem(c->req, c->len, "\r\n\r\n", 4) || memmem(c->req, c->len, "\n\n", 2))
+			return true;
 	}
-	status = route(req, (size_t)len, &head);
-	if (status == 200) {
-		render_body(b, s);
-		if (b->text && b->len > 65536)	/* room for it all: the send never waits for ACKs */
-			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	}
-	answer(fd, status, head, b, deadline);
-	hang_up(fd);
+	return true;
 }
 
-void metrics_srv__serve(struct metrics_srv *m, const struct summary *s)
+/* Writes what the socket takes; the client is dropped once all is sent or on an error. */
+static void write_more(struct metrics_srv *m, struct client *c)
 {
-	__u64 end = mono_ms() + METRICS_SERVE_MS;
-	struct body b = { 0 };
+	ssize_t r;
+
+	while (c->out_off < c->out_len) {
+		r = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			drop(m, c, false);
+			return;
+		}
+		c->out_off += (size_t)r;
+	}
+	drop(m, c, true);
+}
+
+static void accept_waiting(struct metrics_srv *m, __u64 now)
+{
 	int i, fd;
 
-	for (i = 0; i < SRV_MAX_PER_CALL && mono_ms() < end; i++) {
+	for (i = 0; i < METRICS_CLIENTS && m->nclients < METRICS_CLIENTS; i++) {
+		if (m->c[i].fd >= 0)
+			continue;
 		fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			break;		/* EAGAIN: nobody waits; EMFILE: later */
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) {
+			i--;
+			continue;
 		}
-		serve_one(fd, s, &b);
+		if (fd < 0)
+			return;		/* EAGAIN: nobody waits; EMFILE: later */
+		m->c[i] = (struct client){ .fd = fd, .deadline_ms = now + m->client_ms };
+		m->nclients++;
+	}
+}
+
+/* Whether poll said fd is ready (or p is NULL: try it). */
+static bool ready(const struct pollfd *p, int n, int fd)
+{
+	int i;
+
+	if (!p)
+		return true;
+	for (i = 0; i < n; i++)
+		if (p[i].fd == fd)
+			return p[i].revents != 0;
+	return true;	/* accepted in this call: its request may be there already */
+}
+
+void metrics_srv__serve(struct metrics_srv *m, const struct pollfd *p, int n,
+			metrics_fill_fn fill, void *ctx)
+{
+	struct body b = { .fill = fill, .ctx = ctx };
+	__u64 now = mono_ms();
+	int i;
+
+	if (ready(p, n, m->fd))
+		accept_waiting(m, now);
+	for (i = 0; i < METRICS_CLIENTS; i++) {
+		struct client *c = &m->c[i];
+
+		if (c->fd < 0)
+			continue;
+		if (now >= c->deadline_ms) {
+			drop(m, c, false);	/* too slow to ask, or to take the answer */
+			continue;
+		}
+		if (!ready(p, n, c->fd))
+			continue;
+		if (!c->out && read_more(m, c) && !compose(c, &b)) {
+			drop(m, c, false);
+			continue;
+		}
+		if (c->fd >= 0 && c->out)
+			write_more(m, c);
 	}
 	free(b.text);
+}
+
+void metrics_srv__free(struct metrics_srv *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		if (m->c[i].fd >= 0)
+			close(m->c[i].fd);
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		free(m->c[i].out);
+	close(m->fd);
+	free(m);
 }
