@@ -364,6 +364,13 @@ capture_settled()
 	return 1
 }
 
+# max_cols FILE: the widest line of FILE in characters. mawk's length()
+# counts bytes, so a line of 80 columns with a UTF-8 ▼ in it read 82.
+max_cols()
+{
+	LC_ALL=C tr -d '\200-\277' <"$1" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
+}
+
 # dump FILE...: shows files in the log after a failure
 dump()
 {

@@ -250,7 +250,7 @@ if small 'lost [0-9]+' 60; then
 	tm send-keys -t small P
 	if small 'PID +PROGRAM +CONTAINER +LIVE SSL +[v▼]LIVE BYTES +PER SSL +FLAGS' 5 &&
 	   small "^ +$w1 +nginx +[0-9]+ +[0-9.]+ [KMG]?i?B" 10 &&
-	   [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$SCREEN")" -le 80 ]; then
+	   [ "$(max_cols "$SCREEN")" -le 80 ]; then
 		pass small.table
 	else
 		fail small.table "$(cat "$SCREEN")"

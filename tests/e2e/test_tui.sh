@@ -274,7 +274,7 @@ size_check()
 	wait_for_line "$TMP/$name.client.out" '^holding ' 120 "$LAST_PID" ||
 		fail "$name.client" "tls_client did not hold its connections"
 	wait_screen_of "$name" "^SSL +10 live" 30
-	check_eq "$name.width" "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$SCREEN" |
+	check_eq "$name.width" "$(max_cols "$SCREEN" |
 		awk -v w="$w" '{ print ($1 <= w) }')" 1
 	line=$(grep -E '^SSL ' "$SCREEN")
 	if [[ "$line" =~ ^SSL\ +10\ live.*sockets\ [0-9]+ ]]; then
