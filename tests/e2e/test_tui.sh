@@ -273,7 +273,7 @@ size_check()
 	spawn "$name.client" "$TLS_CLIENT" --port "$port" --conns 10 --threads 2 --hold 10
 	wait_for_line "$TMP/$name.client.out" '^holding ' 120 "$LAST_PID" ||
 		fail "$name.client" "tls_client did not hold its connections"
-	wait_screen_of "$name" "^SSL +10 live" 30
+	wait_screen_of "$name" "^SSL +10 live.*sockets [0-9]+" 30
 	check_eq "$name.width" "$(max_cols "$SCREEN" |
 		awk -v w="$w" '{ print ($1 <= w) }')" 1
 	line=$(grep -E '^SSL ' "$SCREEN")
