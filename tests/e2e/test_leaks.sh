@@ -137,6 +137,14 @@ finish()
 	leak|noleak) open=$HELD ;;
 	grow) open=$GROW_HELD ;;
 	esac
+	# the flag may show before the scenario's own client is done (keepssl's
+	# after 30 s, however slow its 300 connections): the figures checked
+	# are those once it is
+	case $name in
+	grow) wait_for_line "$TMP/held_grow.out" '^holding ' 60 "$GROW_CLIENT" ;;
+	keepssl) wait_for_line "$TMP/client_keepssl.out" '^done ' 60 "$KEEP_CLIENT" ;;
+	esac ||
+		info "$name: its client did not finish within 60 s"
 	settle "$name" "$open" || info "$name: server did not settle at $open open connections"
 	if is_alive "${TLM[$name]}"; then
 		stop_tlsmem "${TLM[$name]}"
@@ -339,7 +347,9 @@ attach keepssl $KEEP_S || e2e_finish
 # and that outlier delays the growth flag (19 s -> 37 s once)
 spawn held_grow "$TLS_CLIENT" --port "${PORT[grow]}" --conns $GROW_HELD --threads 4 \
 	--hold $GROW_HELD
+GROW_CLIENT=$LAST_PID
 spawn client_keepssl "$TLS_CLIENT" --port "${PORT[keepssl]}" --conns $KEEP_CONNS --threads 4
+KEEP_CLIENT=$LAST_PID
 for name in leak noleak; do
 	spawn "held_$name" "$TLS_CLIENT" --port "${PORT[$name]}" --conns $HELD --hold $HELD
 	spawn "churn_$name" bash -c "$CHURN_SH" churn "$TLS_CLIENT" "${PORT[$name]}"
