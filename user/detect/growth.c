@@ -244,6 +244,7 @@ static void row_fill(struct growth *g, struct row *r, const struct growth_sample
 	r->ssl_live = s->ssl_live;
 	r->freed = s->ssl_freed - g->freed0;
 	r->live_bytes = s->live_bytes;
+	r->sess_bytes = s->sess_bytes;
 	r->n = s->nsites;
 	for (id = 0; id < s->nsites; id++) {
 		struct site *st = &g->sites[id];
@@ -423,12 +424,17 @@ struct gfit {
 	bool steady;			/* rising from quarter to quarter of the window */
 };
 
-/* Live bytes of a row, less the sites an active leak or cache flag explains. */
+/*
+ * Live bytes of a row, less what an active flag explains: the sites of a leak
+ * or cache flag, and the sessions' bytes while a session cache holds some.
+ */
 static double row_unexplained(const struct growth *g, const struct row *r)
 {
 	double y = r->live_bytes;
 	size_t i;
 
+	if (g->sess_expl)
+		y -= (double)r->sess_bytes;
 	for (i = 0; i < g->nexpl; i++) {
 		const struct site *st = &g->sites[g->expl[i]];
 
@@ -551,11 +557,18 @@ static int growth_detect(struct growth *g, const struct win *w, double t_s)
 	struct gfit gf;
 	size_t i;
 
+	/*
+	 * A session cache filling up is the cache flag's (bounded by its size),
+	 * not growth: its sessions' bytes are left out, and with them the
+	 * session sites a fit called a cache.
+	 */
+	g->sess_expl = growth_flag_active(g, g->cache_flag);
 	g->nexpl = 0;
 	for (i = 0; i < g->nflags; i++) {
 		f = &g->flags[i];
 		if (f->active && f->site != UINT32_MAX &&
-		    (f->kind == GROWTH_LEAK_PER_CONN || f->kind == GROWTH_CACHE))
+		    (f->kind == GROWTH_LEAK_PER_CONN ||
+		     (f->kind == GROWTH_CACHE && !g->sess_expl)))
 			g->expl[g->nexpl++] = f->site;
 	}
 	growth_fit(g, w, &gf);

@@ -27,6 +27,7 @@ struct row {
 	__s64 ssl_live;
 	__s64 freed;			/* ssl_freed - the first sample's */
 	__u64 live_bytes;
+	__u64 sess_bytes;		/* owned by live sessions */
 	__u32 n;			/* sites in e[]; a site id >= n had nothing live then */
 	__u32 cap;
 	struct ent *e;
@@ -76,6 +77,7 @@ struct growth {
 	size_t nflags, flags_cap;
 	__u32 *expl;			/* sites an active leak or cache flag explains */
 	size_t nexpl;			/* holds flags_cap ids */
+	bool sess_expl;			/* the cache flag explains the sessions' bytes */
 	__u32 growth_flag, sock_flag, sess_flag, cache_flag;
 	struct sprt_hist sess_hist;
 	__u32 growth_pass;		/* consecutive samples passing the growth test */
