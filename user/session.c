@@ -400,18 +400,26 @@ static void finish_debuginfod(struct session *s)
 /*
  * Before the final verdict: the owners that died last are weighed once the
  * frees that closely follow a death had their time (at most MODEL_MATURE_NS).
+ * Twice: on what the reader's thread copied, then once it stopped on the ring
+ * read here, which may hold deaths the thread had not copied yet (a thread
+ * kept off the CPU); each wait covers the deaths fed by then.
  */
 static void settle(struct session *s)
 {
 	__u64 at, now;
 	bool quit = false;
+	int pass;
 
-	reader__drain(s->rd);
-	model__advance_clock(s->m, session_now_ns());
-	at = model__mature_at(s->m);
-	while (at && (now = session_now_ns()) < at && !quit) {
-		if (!wait_events(s, (int)((at - now + 999999) / 1000000), &quit))
-			break;
+	for (pass = 0; pass < 2 && !quit; pass++) {
+		if (pass)
+			reader__stop(s->rd);
+		reader__drain(s->rd);
+		model__advance_clock(s->m, session_now_ns());
+		at = model__mature_at(s->m);
+		while (at && (now = session_now_ns()) < at && !quit) {
+			if (!wait_events(s, (int)((at - now + 999999) / 1000000), &quit))
+				break;
+		}
 	}
 	/* the last records: the ring read here, up to now */
 	reader__stop(s->rd);

@@ -2400,6 +2400,41 @@ static void test_random_stream_ssl_attribution_clear_of_known_bugs(void)
 
 /* ---- owners: the rules of model.h ---- */
 
+/*
+ * A death read after one stamped later: a free carries no time and takes the
+ * model's clock, which the session moves on while records wait to be read;
+ * an SSL_free stamped earlier then comes. model__mature_at still says when
+ * every owner dead so far is weighed (the end of a run waits for it).
+ */
+static void test_mature_at_covers_a_late_record(void)
+{
+	const __u64 a = 0x5300, b = 0x5400;
+	struct tlsmem_short e;
+	__u64 t_a, t_b, at;
+	struct fx f;
+
+	if (!fx_init(&f))
+		return;
+	feed_s(f.m, ssl_new_ev(PID, 31, a));
+	feed_s(f.m, ssl_new_ev(PID, 32, b));
+	t_b = clock_ns + 10;			/* b's SSL_free, read late */
+	t_a = clock_ns += 100000000;
+	model__advance_clock(f.m, t_a);
+	e = ssl_free_ev(PID, 31, a, 1);
+	e.h.ts_ns = 0;				/* a's death: the model's clock */
+	feed_s(f.m, e);
+	e = ssl_free_ev(PID, 32, b, 1);
+	e.h.ts_ns = t_b;
+	feed_s(f.m, e);
+	at = model__mature_at(f.m);
+	ASSERT_TRUE(at >= t_a + MODEL_MATURE_NS, "not before the later death is mature");
+	model__mature(f.m, at);
+	ASSERT_EQ(tot(f.m).ssl_weighed, 2, "both weighed at model__mature_at");
+	ASSERT_EQ(model__mature_at(f.m), 0, "none waits");
+	check_consistent(f.m);
+	fx_fini(&f);
+}
+
 static void test_owner_after_ssl_new_and_link(void)
 {
 	const __u64 ssl = 0x5100;
@@ -2535,6 +2570,7 @@ static void test_threads_come_and_go(void)
 
 static const struct test_case tests[] = {
 	TEST(test_threads_come_and_go),
+	TEST(test_mature_at_covers_a_late_record),
 	TEST(test_owner_after_ssl_new_and_link),
 	TEST(test_session_cache_takes_pieces),
 	TEST(test_session_nobody_holds),

@@ -102,6 +102,7 @@ struct model {
 	__u32 *dead;			/* FIFO of dead owners' slots, in order of death */
 	__u32 *dead_serial;
 	size_t dead_head, dead_n, dead_cap;
+	__u64 dead_last_ns;		/* died_ns of the latest one pushed */
 	__u32 *peaks;			/* closed SSL objects' peak bytes (a sample past the cap) */
 	size_t npeaks, peaks_cap;
 	__u64 rng;

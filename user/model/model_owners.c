@@ -187,7 +187,14 @@ void model_owner_destroy(struct model *m, __u32 pid, __u64 ptr, __u64 ts)
 	m->t.orphan_bytes += r->live_bytes;
 	m->t.orphan_blocks += r->live_blocks;
 	r->dead = 1;
-	r->died_ns = ts;
+	/*
+	 * The FIFO is weighed in order, so its times never go back: a death fed
+	 * after one stamped later (a free carries no time of its own and takes
+	 * the model's clock, which the session moves on while records wait to
+	 * be read) waits for it rather than be held up behind it unweighed.
+	 */
+	r->died_ns = ts > m->dead_last_ns ? ts : m->dead_last_ns;
+	m->dead_last_ns = r->died_ns;
 	for (__u32 i = r->head; i != NO_BLOCK;) {
 		struct block *b = slab__at(&m->blocks, i);
 
