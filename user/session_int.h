@@ -64,7 +64,7 @@ struct session {
 	__u64 *pre_socks;
 	size_t npre_socks;
 	__u64 pre_open;
-	int held[OPTS_MAX_PIDS];	/* --hold-loads: targets continued lately, watched for a late stop */
+	int held[OPTS_MAX_PIDS];	/* --hold-loads, -- COMMAND: processes watched for a stop at a load */
 	__u64 held_until[OPTS_MAX_PIDS];
 };
 

@@ -354,13 +354,14 @@ static __u32 follow_flags(const struct session *s)
 
 /*
  * A followed process mapped something new: its addresses are read now, so
- * that they resolve even after it is gone; under -- COMMAND it waits for
- * this, stopped.
+ * that they resolve even after it is gone. Under -- COMMAND it waits for
+ * this, stopped, and goes on when cont: it was seen stopped before its maps
+ * were read (see session_rescan).
  */
-static void follow_mapped(struct session *s, struct target *t)
+static void follow_mapped(struct session *s, struct target *t, bool cont)
 {
 	symcache__reload(s->sc, t->pid);
-	if (s->o->cmd && t->pid != s->child)
+	if (s->o->cmd && t->pid != s->child && cont)
 		kill(t->pid, SIGCONT);
 }
 
@@ -642,8 +643,12 @@ static void hold_check(struct session *s)
 		if (procinfo_state(s->held[i]) != 'T')
 			continue;
 		t = session_target_of(s, s->held[i]);
-		if (t)
+		if (t) {
 			attach_loaded(s, t);
+			probe__resolve_wraps(s->probe);
+			if (s->follow)
+				symcache__reload(s->sc, t->pid);
+		}
 		kill(s->held[i], SIGCONT);
 	}
 }
@@ -656,6 +661,15 @@ void session_rescan(struct session *s)
 
 	for (i = 0; i < n; i++) {
 		struct target *t = session_target_of(s, pids[i]);
+		/*
+		 * A loader record can be read after its process was let go (a
+		 * stop seen by check_child or hold_check first) and stopped again
+		 * at its next load: a SIGCONT now would let it run on with what
+		 * it just mapped unprobed. So it goes on from here only when it
+		 * was stopped before its maps were read; a stop still to come is
+		 * caught by check_child (COMMAND) or hold_check (the others).
+		 */
+		bool held = (s->o->cmd || s->o->hold_loads) && procinfo_state(pids[i]) == 'T';
 
 		if (t) {
 			t->loader_ns = ts[i];
@@ -664,18 +678,22 @@ void session_rescan(struct session *s)
 			if (t->child && t->comm[0])
 				procinfo_comm(t->pid, t->comm, sizeof(t->comm));
 			if (s->follow)
-				follow_mapped(s, t);
+				follow_mapped(s, t, held);
 		} else if (s->o->all) {
 			session_all_candidate(s, pids[i]);	/* a process not observed loaded something */
 		}
 		if (pids[i] == s->child) {
-			kill(s->child, SIGCONT);
+			if (held)
+				kill(s->child, SIGCONT);
 		} else if (s->o->hold_loads) {
-			kill(pids[i], SIGCONT);
+			if (held)
+				kill(pids[i], SIGCONT);
+			hold_watch(s, pids[i]);
+		} else if (s->o->cmd && t && !held) {
 			hold_watch(s, pids[i]);
 		}
 	}
-	if (s->o->hold_loads)
+	if (s->o->hold_loads || s->o->cmd)
 		hold_check(s);
 	if (s->child)
 		check_child(s, s->targets);
@@ -709,7 +727,7 @@ bool session_target_alive(struct session *s, struct target *t)
 	if (st == 'T' && s->follow && s->o->cmd) {
 		if (target__scan(t) > 0)
 			session_attach_target(s, t);
-		follow_mapped(s, t);
+		follow_mapped(s, t, true);	/* stopped before the scan */
 	}
 	return true;
 }
