@@ -190,7 +190,7 @@ deps:
 # the benchmark's programs are built too, so that a change cannot break them unseen
 test: deps
 	$(Q)$(MAKE) $(APP) $(UNIT_TESTS) targets $(OUTPUT)/bench/ingest $(OUTPUT)/bench/tlsload
-	$(Q)OUTPUT=$(OUTPUT) CLANG=$(CLANG) tests/run-all.sh $(UNIT_TESTS) tests/fuzz/run.sh
+	$(Q)OUTPUT=$(OUTPUT) CLANG=$(CLANG) FUZZ_SEED=1 tests/run-all.sh $(UNIT_TESTS) tests/fuzz/run.sh
 
 FUZZ_SECONDS ?= 300
 

@@ -10,13 +10,16 @@
 # fuzzer, with the reproducer's path on a crash, and "N passed, N failed" at
 # the end; exits 1 when any failed. Inputs that found new coverage stay in
 # $OUTPUT/fuzz/corpus/NAME for the next run; crashes go to
-# $OUTPUT/fuzz/crashes/NAME. No root needed.
+# $OUTPUT/fuzz/crashes/NAME. FUZZ_SEED=N fixes libFuzzer's seed (make test
+# does, so that a run is the same on every machine that gets as far; 0, the
+# default, takes one from the clock). No root needed.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
 
 SECONDS_EACH=${1:-10}
+SEED=${FUZZ_SEED:-0}
 OUTPUT=${OUTPUT:-.output}
 FUZZ=$OUTPUT/fuzz
 CLANG=${CLANG:-clang}
@@ -28,8 +31,8 @@ FUZZ_CFLAGS=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 n_pass=0
 n_fail=0
 
-if ! [[ "$SECONDS_EACH" =~ ^[1-9][0-9]*$ ]]; then
-	echo "usage: tests/fuzz/run.sh [SECONDS]" >&2
+if ! [[ "$SECONDS_EACH" =~ ^[1-9][0-9]*$ && "$SEED" =~ ^[0-9]{1,9}$ ]]; then
+	echo "usage: [FUZZ_SEED=N] tests/fuzz/run.sh [SECONDS]" >&2
 	exit 2
 fi
 
@@ -231,7 +234,7 @@ run_fuzzer()
 	local rc unit why stats
 
 	mkdir -p "$corpus" "$crashes"
-	"$bin" -max_total_time="$SECONDS_EACH" -max_len="$max_len" -timeout=25 \
+	"$bin" -seed="$SEED" -max_total_time="$SECONDS_EACH" -max_len="$max_len" -timeout=25 \
 		-rss_limit_mb=2048 -print_final_stats=1 -dict="$FUZZ/fuzz_$name.dict" \
 		-artifact_prefix="$crashes/" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
