@@ -343,6 +343,36 @@ json_get()
 	grep -Ev '^listening [0-9]+ pid [0-9]+$' "$1" 2>/dev/null | jq -r "$2" 2>/dev/null
 }
 
+# wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex); snap,
+# defined by the test, writes the screen to $SCREEN (see capture_settled)
+wait_screen()
+{
+	local deadline=$((SECONDS + $2))
+
+	while [ $SECONDS -le $deadline ]; do
+		snap
+		grep -Eq -- "$1" "$SCREEN" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# screen_until TIMEOUT_S CMD...: snaps until CMD, a test of $SCREEN, holds.
+# A check of several parts of a frame waits for them all: ncurses may write a
+# big frame in more than one piece.
+screen_until()
+{
+	local deadline=$((SECONDS + $1))
+
+	shift
+	while [ $SECONDS -le $deadline ]; do
+		snap
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # capture_settled FILE SOCKET TARGET: the text of tmux pane TARGET (server
 # -L SOCKET) into FILE, once two captures 50 ms apart agree (10 tries at
 # most; returns 1 then). tmux may answer while a frame is half written to the

@@ -30,35 +30,6 @@ snap()
 	capture_settled "$SCREEN" "$SOCK" "$PANE"
 }
 
-# wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex)
-wait_screen()
-{
-	local deadline=$((SECONDS + $2))
-
-	while [ $SECONDS -le $deadline ]; do
-		snap
-		grep -Eq -- "$1" "$SCREEN" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-# screen_until TIMEOUT_S CMD...: snaps until CMD, a test of $SCREEN, holds.
-# A check of several parts of a frame waits for them all: ncurses may write a
-# big frame in more than one piece.
-screen_until()
-{
-	local deadline=$((SECONDS + $1))
-
-	shift
-	while [ $SECONDS -le $deadline ]; do
-		snap
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 key()
 {
 	tm send-keys -t "$PANE" "$@"
