@@ -24,19 +24,6 @@ snap()
 	tm capture-pane -p -t tui >"$SCREEN" 2>/dev/null
 }
 
-# wait_screen REGEX TIMEOUT_S: until the screen matches (extended regex)
-wait_screen()
-{
-	local deadline=$((SECONDS + $2))
-
-	while [ $SECONDS -le $deadline ]; do
-		snap
-		grep -Eq -- "$1" "$SCREEN" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # csv_last COLUMN: that column of the time series' last row
 csv_last()
 {
